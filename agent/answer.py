@@ -4,14 +4,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from tools.correction import Correction
 
-class Correction(BaseModel):
-    """One fact in generated text replaced by the graph's value."""
-
-    field: str = Field(description="what was checked: 'hgnc_id', 'chromosome', 'aliases', ...")
-    before: str
-    after: str
-    source: str = Field(description="the graph record the value came from, e.g. 'HGNC:3430'")
+__all__ = ["AgentAnswer", "Correction", "Provenance"]
 
 
 class Provenance(BaseModel):

@@ -2,6 +2,7 @@
 `geneverse.commands` entry points, so the dependency arrows between packages stay one-way."""
 
 import json
+import json
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -212,7 +213,9 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except GeneverseError as err:
-        err_console.print(f"[red]error:[/red] {err}")
+        if "--json" in sys.argv:  # JSON callers get a parseable error as well
+            print(json.dumps({"error": str(err), "kind": type(err).__name__}))
+        err_console.print(f"[red]error:[/red] {err}", highlight=False)
         sys.exit(err.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("aborted")

@@ -16,3 +16,10 @@ def home() -> Path:
 
 def graph_dir(root: Path | None = None) -> Path:
     return (root or home()) / "graph"
+
+
+def models_dir() -> Path:
+    """Converted and downloaded model weights: GENEVERSE_MODELS, default <home>/models.
+
+    Kept apart from `home()` so tests can build throwaway graphs while reusing converted models."""
+    return Path(os.environ.get("GENEVERSE_MODELS", home() / "models"))

@@ -1,0 +1,1 @@
+"""Storage backends behind `GeneGraph`: Ladybug embedded (default) and Neo4j 5."""

@@ -1,0 +1,100 @@
+"""Ladybug (the maintained Kuzu fork): an embedded graph database in one file on disk.
+
+The graph is built into a fresh folder with bulk COPY from data frames, and only then is the
+`graph` link swapped to it, so a failed or interrupted build leaves the previous graph in place.
+"""
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import ladybug
+import pandas as pd
+
+from kg.cypher_files import ladybug_columns, statements
+from kg.errors import GeneverseError, GraphNotBuilt
+
+DB_FILE = "genes.lbug"
+QUERY_TIMEOUT_MS = 30_000
+
+NODE_TABLES = ["Gene", "Name", "GoTerm", "Disease", "Biosample", "Experiment", "Track"]
+REL_TABLES = ["NAMES", "ANNOTATED_WITH", "ASSOCIATED_WITH", "TARGETS", "IN_BIOSAMPLE", "FROM_EXPERIMENT"]
+
+
+def build(tables: dict[str, list[dict]], link: Path, manifest: dict, step=lambda _: None) -> Path:
+    """Write every table into a new database beside `link`, then point `link` at it."""
+    link.parent.mkdir(parents=True, exist_ok=True)
+    target = link.parent / f"graph-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    target.mkdir()
+    try:
+        db = ladybug.Database(str(target / DB_FILE))
+        conn = ladybug.Connection(db)
+        for ddl in statements("ladybug_schema.cypher"):
+            conn.execute(ddl)
+        for table in NODE_TABLES + REL_TABLES:
+            step(f"COPY {table}")
+            frame = pd.DataFrame(tables[table])
+            if len(frame):
+                properties = ladybug_columns()[table]
+                ends = [c for c in frame.columns if c not in properties][:2] if table in REL_TABLES else []
+                frame = frame[ends + properties]
+                conn.execute(f"COPY {table} FROM frame")
+        conn.close()
+        db.close()
+        (target / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    _swap_link(link, target)
+    return target
+
+
+def _swap_link(link: Path, target: Path) -> None:
+    previous = link.resolve() if link.is_symlink() else None
+    if link.exists() and not link.is_symlink():
+        raise GeneverseError(f"{link} exists and is not a graph link; move it away first")
+    tmp = link.with_name(link.name + f".new-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(target.name)
+    os.replace(tmp, link)  # atomic: readers see the old graph or the new one, never half of one
+    if previous and previous != target.resolve():
+        shutil.rmtree(previous, ignore_errors=True)
+
+
+class LadybugStore:
+    name = "ladybug"
+
+    def __init__(self, link: Path):
+        db_path = link / DB_FILE
+        if not db_path.exists():
+            raise GraphNotBuilt(str(link))
+        self.location = str(link.resolve())
+        self.manifest = json.loads((link / "manifest.json").read_text()) if (link / "manifest.json").exists() else {}
+        # Read-only: user queries cannot write, and several processes may read at once.
+        self._db = ladybug.Database(str(db_path), read_only=True)
+        self._conn = ladybug.Connection(self._db)
+        self._conn.set_query_timeout(QUERY_TIMEOUT_MS)
+
+    def run(self, query: str, params: dict | None = None) -> list[dict]:
+        try:
+            result = self._conn.execute(query, params or {})
+        except RuntimeError as err:
+            raise GeneverseError(f"graph query failed: {err}") from None
+        columns = result.get_column_names()
+        rows = [dict(zip(columns, values)) for values in result.get_all()]
+        result.close()
+        return rows
+
+    def columns(self, query: str, params: dict | None = None) -> dict[str, list]:
+        """Column-wise results, for bulk reads where per-row dicts are too slow."""
+        try:
+            frame = self._conn.execute(query, params or {}).get_as_df()
+        except RuntimeError as err:
+            raise GeneverseError(f"graph query failed: {err}") from None
+        return {name: frame[name].tolist() for name in frame.columns}
+
+    def close(self) -> None:
+        self._conn.close()
+        self._db.close()

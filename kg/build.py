@@ -1,0 +1,349 @@
+"""Assemble the gene graph from the vendored releases and hand it to a backend.
+
+`assemble()` joins the sources into node and edge tables (plain Python rows, the same for every
+backend); `build_graph()` loads them into Ladybug (bulk COPY) or Neo4j (batched UNWIND) and swaps
+the new graph in only when it is complete.
+"""
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.errors import GeneverseError, ParseError
+from kg.models import NAME_KIND_RANK
+from kg.paths import data_dir, graph_dir
+from kg.sources.clinvar import parse_clinvar_conditions
+from kg.sources.encode_metadata import parse_encode_metadata
+from kg.sources.encode_tracks import parse_track_experiments
+from kg.sources.enformer_targets import parse_enformer_targets
+from kg.sources.gencode_coordinates import parse_gencode_coordinates
+from kg.sources.gencode_genpos import parse_gencode_genpos
+from kg.sources.gencode_probemap import parse_gencode_probemap
+from kg.sources.gene_ontology import ASPECT_FILES, parse_go_annotations, parse_go_terms
+from kg.sources.hgnc import parse_hgnc
+from kg.sources.hpo import parse_hpo_genes_to_disease
+from kg.sources.ncbi_gene_info import parse_gene_info
+from kg.sources.refseq_summary import parse_refseq_summaries
+
+# Release files, relative to the data folder. One entry per parser.
+SOURCE_FILES = {
+    "hgnc": "hgnc/hgnc_complete_set_2024-10-18.txt.gz",
+    "ncbi_gene_info": "ncbi/Homo_sapiens.gene_info.gz",
+    "refseq_summary": "refseq_summary/refseq_gene_summary_human_per_gene.tsv.gz",
+    "gencode_v29": "gencode/gencode_v29_genes_GRCh38_with_hgnc.tsv.gz",
+    "gencode_v23": "gencode/gencode.v23.annotation.gene.probemap.txt.gz",
+    "gencode_v19": "gencode/gencode_v19_gen_pos.complete.txt.gz",
+    "clinvar": "clinvar/gene_condition_source_id.txt",
+    "hpo": "hpo/genes_to_disease.txt",
+    "encode_metadata": "encode/ENCODE_metadata_promoter_models.tsv.gz",
+    "encode_track_experiments": "encode/encode_experiments_from_enformer_borzoi_targets.tsv",
+    "enformer_targets": "enformer/targets_human.txt",
+}
+
+GENE_LIST_FIELDS = ("uniprot_ids", "refseq", "aliases", "previous_symbols", "synonyms", "gencode_names")
+GENE_FIELDS = (
+    "gene_id", "hgnc_id", "symbol", "name", "locus_group", "locus_type", "entrez_id", "ensembl_id",
+    "uniprot_ids", "omim_id", "refseq", "chromosome", "cytoband", "start", "end", "strand", "tss",
+    "summary", "aliases", "previous_symbols", "synonyms", "gencode_names", "source", "assembly",
+)
+
+
+@dataclass
+class GraphContent:
+    """Node and edge rows of the whole graph, keyed the way both backends load them."""
+
+    genes: dict[str, dict] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # key (uppercased) -> first spelling seen
+    name_links: dict[tuple[str, str], str] = field(default_factory=dict)  # (key, gene_id) -> kind
+    go_terms: list[dict] = field(default_factory=list)
+    annotations: list[dict] = field(default_factory=list)
+    diseases: dict[str, dict] = field(default_factory=dict)
+    disease_links: list[dict] = field(default_factory=list)
+    biosamples: dict[str, dict] = field(default_factory=dict)
+    experiments: dict[str, dict] = field(default_factory=dict)
+    experiment_targets: list[dict] = field(default_factory=list)
+    experiment_biosamples: list[dict] = field(default_factory=list)
+    tracks: list[dict] = field(default_factory=list)
+    track_experiments: list[dict] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "Gene": len(self.genes),
+            "Name": len(self.names),
+            "NAMES": len(self.name_links),
+            "GoTerm": len(self.go_terms),
+            "ANNOTATED_WITH": len(self.annotations),
+            "Disease": len(self.diseases),
+            "ASSOCIATED_WITH": len(self.disease_links),
+            "Biosample": len(self.biosamples),
+            "Experiment": len(self.experiments),
+            "TARGETS": len(self.experiment_targets),
+            "IN_BIOSAMPLE": len(self.experiment_biosamples),
+            "Track": len(self.tracks),
+            "FROM_EXPERIMENT": len(self.track_experiments),
+        }
+
+    def link_name(self, name: str, gene_id: str, kind: str) -> None:
+        key = name.upper()
+        self.names.setdefault(key, name)
+        previous = self.name_links.get((key, gene_id))
+        if previous is None or NAME_KIND_RANK[kind] < NAME_KIND_RANK[previous]:
+            self.name_links[(key, gene_id)] = kind
+
+
+Step = Callable[[str], None]
+
+
+def assemble(
+    root: Path | None = None,
+    withhold_summaries: frozenset[str] | set[str] = frozenset(),
+    step: Step = lambda _: None,
+) -> GraphContent:
+    """Join every release into graph rows. `withhold_summaries` (official symbols) get no RefSeq
+    summary, for evaluations in which systems must not copy the reference text."""
+    root = root or data_dir()
+    files = {name: root / rel for name, rel in SOURCE_FILES.items()}
+    content = GraphContent()
+    withheld = {s.upper() for s in withhold_summaries}
+
+    step("HGNC genes")
+    by_entrez: dict[str, str] = {}
+    by_ensembl: dict[str, str] = {}
+    for gene in parse_hgnc(files["hgnc"]):
+        gene.pop("status")
+        gene.update(start=None, end=None, strand=None, tss=None, summary=None, synonyms=[],
+                    gencode_names=[], source="HGNC", assembly="GRCh38")
+        content.genes[gene["gene_id"]] = gene
+        if gene["entrez_id"]:
+            by_entrez[gene["entrez_id"]] = gene["gene_id"]
+        if gene["ensembl_id"]:
+            by_ensembl[gene["ensembl_id"]] = gene["gene_id"]
+
+    step("GENCODE v29 coordinates")
+    for coords in parse_gencode_coordinates(files["gencode_v29"]):
+        gene_id = by_ensembl.get(coords["ensembl_id"])
+        if gene_id:
+            gene = content.genes[gene_id]
+            gene.update({k: coords[k] for k in ("start", "end", "strand", "tss")})
+            gene["chromosome"] = gene["chromosome"] or coords["chromosome"]
+
+    step("NCBI gene_info synonyms")
+    for record in parse_gene_info(files["ncbi_gene_info"]):
+        gene_id = by_entrez.get(record["entrez_id"]) or (record["hgnc_id"] if record["hgnc_id"] in content.genes else None)
+        if gene_id:
+            content.genes[gene_id]["synonyms"] = record["synonyms"]
+
+    step("RefSeq summaries")
+    for record in parse_refseq_summaries(files["refseq_summary"]):
+        gene_id = by_entrez.get(record["entrez_id"])
+        if gene_id and content.genes[gene_id]["symbol"].upper() not in withheld:
+            content.genes[gene_id]["summary"] = record["summary"]
+
+    step("older GENCODE gene names")
+    for release, parser in (("v23", parse_gencode_probemap), ("v19", parse_gencode_genpos)):
+        for record in parser(files[f"gencode_{release}"]):
+            gene_id = by_ensembl.get(record["ensembl_id"])
+            if gene_id is None:
+                # Not in HGNC: the gene keeps its own name, chromosome and coordinates.
+                gene_id = record["ensembl_id"]
+                if gene_id not in content.genes:
+                    content.genes[gene_id] = _gencode_only_gene(record, release)
+            gene = content.genes[gene_id]
+            if record["name"] != gene["symbol"] and record["name"] not in gene["gencode_names"]:
+                gene["gencode_names"].append(record["name"])
+            content.link_name(record["name"], gene_id, f"gencode_{release}")
+
+    step("gene names")
+    for gene_id, gene in content.genes.items():
+        if not gene["hgnc_id"]:
+            continue
+        content.link_name(gene["symbol"], gene_id, "official")
+        for kind, names in (("previous", gene["previous_symbols"]), ("alias", gene["aliases"]),
+                            ("synonym", gene["synonyms"])):
+            for name in names:
+                content.link_name(name, gene_id, kind)
+
+    step("Gene Ontology")
+    _add_gene_ontology(content, root / "go", by_entrez)
+
+    step("ClinVar and HPO diseases")
+    _add_diseases(content, files["clinvar"], files["hpo"], by_entrez)
+
+    step("ENCODE experiments and Enformer tracks")
+    _add_experiments_and_tracks(content, files)
+    return content
+
+
+def _gencode_only_gene(record: dict, release: str) -> dict:
+    gene = {f: None for f in GENE_FIELDS}
+    gene.update({f: [] for f in GENE_LIST_FIELDS})
+    gene.update(
+        gene_id=record["ensembl_id"], symbol=record["name"], ensembl_id=record["ensembl_id"],
+        chromosome=record["chromosome"], start=record["start"], end=record["end"],
+        strand=record["strand"], tss=record["tss"], source=f"GENCODE {release}", assembly=record["assembly"],
+    )
+    return gene
+
+
+def _add_gene_ontology(content: GraphContent, go_dir: Path, by_entrez: dict[str, str]) -> None:
+    for aspect, (node_file, edge_file) in ASPECT_FILES.items():
+        terms = {t["go_id"]: t for t in parse_go_terms(go_dir / node_file, aspect)}
+        content.go_terms.extend(terms.values())
+        for edge in parse_go_annotations(go_dir / edge_file):
+            gene_id = by_entrez.get(edge["entrez_id"])
+            if gene_id and edge["go_id"] in terms:
+                content.annotations.append(
+                    {"gene_id": gene_id, "go_id": edge["go_id"], "direct": edge["direct"], "experimental": edge["experimental"]}
+                )
+
+
+def _add_diseases(content: GraphContent, clinvar: Path, hpo: Path, by_entrez: dict[str, str]) -> None:
+    by_omim: dict[str, str] = {}
+    seen: set[tuple[str, str, str]] = set()
+    for row in parse_clinvar_conditions(clinvar):
+        disease = content.diseases.setdefault(row["medgen_id"], {
+            "disease_id": row["medgen_id"], "name": row["name"], "name_lc": row["name"].lower(),
+            "medgen_id": row["medgen_id"], "omim_id": row["omim_id"], "mondo_id": row["mondo_id"],
+            "hpo_ids": [], "sources": ["ClinVar"],
+        })
+        disease["mondo_id"] = disease["mondo_id"] or row["mondo_id"]
+        if row["omim_id"]:
+            by_omim.setdefault(row["omim_id"], row["medgen_id"])
+        gene_id = by_entrez.get(row["entrez_id"])
+        if gene_id and (gene_id, row["medgen_id"], "ClinVar") not in seen:
+            seen.add((gene_id, row["medgen_id"], "ClinVar"))
+            content.disease_links.append({"gene_id": gene_id, "disease_id": row["medgen_id"], "source": "ClinVar",
+                                          "association_type": row["association_type"]})
+    for row in parse_hpo_genes_to_disease(hpo):
+        prefix, _, number = row["disease_id"].partition(":")
+        disease_id = by_omim.get(number) if prefix == "OMIM" else None
+        if disease_id is None:
+            disease_id = row["disease_id"]
+            content.diseases.setdefault(disease_id, {
+                "disease_id": disease_id, "name": None, "name_lc": None, "medgen_id": None,
+                "omim_id": number if prefix == "OMIM" else None, "mondo_id": None, "hpo_ids": [], "sources": [],
+            })
+        disease = content.diseases[disease_id]
+        if row["disease_id"] not in disease["hpo_ids"]:
+            disease["hpo_ids"].append(row["disease_id"])
+        if "HPO" not in disease["sources"]:
+            disease["sources"].append("HPO")
+        gene_id = by_entrez.get(row["entrez_id"])
+        if gene_id and (gene_id, disease_id, "HPO") not in seen:
+            seen.add((gene_id, disease_id, "HPO"))
+            content.disease_links.append({"gene_id": gene_id, "disease_id": disease_id, "source": "HPO",
+                                          "association_type": row["association_type"]})
+
+
+def _add_experiments_and_tracks(content: GraphContent, files: dict[str, Path]) -> None:
+    by_file: dict[str, str] = {}
+    for parser, path in ((parse_track_experiments, files["encode_track_experiments"]),
+                         (parse_encode_metadata, files["encode_metadata"])):
+        for row in parser(path):
+            experiment = content.experiments.get(row["accession"])
+            if experiment is None:
+                experiment = content.experiments[row["accession"]] = {
+                    "accession": row["accession"], "assay": row["assay"], "assay_lc": row["assay"].lower(),
+                    "target": row["target"], "target_lc": row["target"].lower() if row["target"] else None,
+                    "target_gene": None, "biosample": row["biosample"], "biosample_lc": row["biosample"].lower(),
+                    "biosample_type": row["biosample_type"], "source": row["source"], "file_accessions": [],
+                }
+            elif row["source"] not in experiment["source"]:
+                experiment["source"] += f"; {row['source']}"
+            experiment["biosample_type"] = experiment["biosample_type"] or row["biosample_type"]
+            for accession in row["file_accessions"]:
+                if accession not in experiment["file_accessions"]:
+                    experiment["file_accessions"].append(accession)
+                by_file[accession] = row["accession"]
+
+    official = {key: gene_id for (key, gene_id), kind in content.name_links.items() if kind == "official"}
+    for experiment in content.experiments.values():
+        content.biosamples.setdefault(experiment["biosample"], {"name": experiment["biosample"],
+                                                                "name_lc": experiment["biosample_lc"]})
+        content.experiment_biosamples.append({"accession": experiment["accession"], "biosample": experiment["biosample"]})
+        gene_id = official.get(experiment["target"].upper()) if experiment["target"] else None
+        if gene_id:
+            experiment["target_gene"] = content.genes[gene_id]["symbol"]
+            content.experiment_targets.append({"accession": experiment["accession"], "gene_id": gene_id})
+
+    for track in parse_enformer_targets(files["enformer_targets"]):
+        experiment = by_file.get(track["identifier"])
+        track.update(
+            target_lc=track["target"].lower() if track["target"] else None,
+            biosample_lc=track["biosample"].lower(), experiment=experiment,
+        )
+        content.tracks.append(track)
+        if experiment:
+            content.track_experiments.append({"index": track["index"], "accession": experiment})
+
+
+def tables(content: GraphContent) -> dict[str, list[dict]]:
+    """Rows per node and relationship table, keys in schema order (relationships: from, to, ...)."""
+    return {
+        "Gene": [{f: gene[f] for f in GENE_FIELDS} for gene in content.genes.values()],
+        "Name": [{"key": key, "name": name} for key, name in content.names.items()],
+        "GoTerm": content.go_terms,
+        "Disease": list(content.diseases.values()),
+        "Biosample": list(content.biosamples.values()),
+        "Experiment": list(content.experiments.values()),
+        "Track": content.tracks,
+        "NAMES": [{"key": key, "gene_id": gene_id, "kind": kind} for (key, gene_id), kind in content.name_links.items()],
+        "ANNOTATED_WITH": content.annotations,
+        "ASSOCIATED_WITH": content.disease_links,
+        "TARGETS": content.experiment_targets,
+        "IN_BIOSAMPLE": content.experiment_biosamples,
+        "FROM_EXPERIMENT": content.track_experiments,
+    }
+
+
+def build_graph(
+    home: Path | None = None,
+    backend: str = "ladybug",
+    uri: str | None = None,
+    withhold_summaries: frozenset[str] | set[str] = frozenset(),
+    data: Path | None = None,
+    step: Step = lambda _: None,
+) -> dict:
+    """Build the whole graph and swap it in when complete. Returns the build manifest."""
+    started = time.perf_counter()
+    content = assemble(data, withhold_summaries, step)
+    manifest = {
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "data": str(data or data_dir()),
+        "sources": SOURCE_FILES,
+        "withheld_summaries": sorted(withhold_summaries),
+        "counts": content.counts(),
+    }
+    rows = tables(content)
+    if backend == "ladybug":
+        from kg.backends import ladybug
+
+        manifest["location"] = str(ladybug.build(rows, graph_dir(home), manifest, step))
+    elif backend == "neo4j":
+        from kg.backends import neo4j
+
+        manifest["location"] = neo4j.build(rows, uri, manifest, step)
+    else:
+        raise GeneverseError(f"unknown backend {backend!r}: choose ladybug or neo4j")
+    manifest["seconds"] = round(time.perf_counter() - started, 1)
+    return manifest
+
+
+_SYMBOL_FILE_LINE = re.compile(r"^[A-Za-z0-9@._\-/]+$")
+
+
+def read_symbol_file(path: Path) -> set[str]:
+    """One gene symbol per line (blank lines and # comments ignored)."""
+    if not Path(path).is_file():
+        raise ParseError(str(path), 0, "file not found")
+    symbols = set()
+    for line_no, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if not _SYMBOL_FILE_LINE.match(line):
+            raise ParseError(str(path), line_no, f"not a gene symbol: {line!r}")
+        symbols.add(line)
+    return symbols

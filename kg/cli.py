@@ -1,0 +1,128 @@
+"""`geneverse kg`: build, inspect and query the gene graph."""
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kg.build import build_graph, read_symbol_file
+from kg.errors import GeneNotFound
+from kg.graph import open_graph
+from kg.models import Gene
+from kg.output import console, emit
+
+app = typer.Typer(help="The gene knowledge graph (NCBI, HGNC, Ensembl, GENCODE, GO, ENCODE, ClinVar, HPO).",
+                  no_args_is_help=True)
+
+JSON = typer.Option(False, "--json", help="Print JSON.")
+BUILD_STEPS = 9 + 13  # assembly steps + one load step per table
+
+
+@app.command()
+def build(
+    backend: str = typer.Option("ladybug", help="ladybug (embedded, default) or neo4j"),
+    uri: str | None = typer.Option(None, help="Neo4j bolt URI (default: NEO4J_URI)"),
+    home: Path | None = typer.Option(None, help="Cache folder for the embedded graph (default: GENEVERSE_HOME)"),
+    withhold_summaries: Path | None = typer.Option(
+        None, help="File of gene symbols whose RefSeq summaries are left out (honest evaluation setting)"),
+    as_json: bool = JSON,
+):
+    """Build the graph from data/ into a new location and swap it in when complete."""
+    withheld = read_symbol_file(withhold_summaries) if withhold_summaries else set()
+    with Progress(TextColumn("{task.description:<40}"), BarColumn(), TimeElapsedColumn(),
+                  console=console, disable=as_json) as progress:
+        task = progress.add_task("building", total=BUILD_STEPS)
+
+        def step(name: str) -> None:
+            progress.update(task, description=name, advance=1)
+
+        manifest = build_graph(home=home, backend=backend, uri=uri, withhold_summaries=withheld, step=step)
+        progress.update(task, completed=BUILD_STEPS, description="done")
+    emit(manifest, as_json, lambda m: console.print(
+        f"Built the {backend} graph in {m['seconds']} s at {m['location']}: "
+        + ", ".join(f"{v:,} {k}" for k, v in m["counts"].items())))
+
+
+@app.command()
+def gene(
+    name: str = typer.Argument(..., help="symbol, alias, previous symbol, old GENCODE name, or HGNC/Entrez/Ensembl/UniProt/OMIM id"),
+    online: bool = typer.Option(False, "--online", help="Ask MyGene.info when the local graph lacks the gene"),
+    as_json: bool = JSON,
+):
+    """Look a gene up: official symbol, identifiers, location, aliases."""
+    try:
+        with open_graph() as graph:
+            record = graph.gene(name)
+    except GeneNotFound:
+        if not online:
+            raise
+        from kg.online import fetch_mygene
+
+        record = fetch_mygene(name)
+    emit(record, as_json, _render_gene)
+
+
+@app.command()
+def resolve(name: str, as_json: bool = JSON):
+    """Every gene a name may stand for, ranked, with the reason it matched."""
+    with open_graph() as graph:
+        resolution = graph.resolve(name)
+    if not resolution.candidates:
+        with open_graph() as graph:
+            raise GeneNotFound(name, graph.closest_symbols(name))
+
+    def render(r) -> None:
+        table = Table("symbol", "gene id", "name", "matched as", title=f"{r.query}" + (" (ambiguous)" if r.ambiguous else ""))
+        for c in r.candidates:
+            table.add_row(c.symbol, c.gene_id, c.name or "", c.reason)
+        console.print(table)
+
+    emit(resolution, as_json, render)
+
+
+@app.command()
+def stats(as_json: bool = JSON):
+    """Node and relationship counts of the current graph."""
+    with open_graph() as graph:
+        counts = {"backend": graph.backend_name, "built_at": graph.manifest.get("built_at"), "counts": graph.stats()}
+
+    def render(s) -> None:
+        table = Table("table", "count", title=f"{s['backend']} graph built {s['built_at']}")
+        for k, v in s["counts"].items():
+            table.add_row(k, f"{v:,}")
+        console.print(table)
+
+    emit(counts, as_json, render)
+
+
+@app.command()
+def download(
+    dest: Path | None = typer.Option(None, help="Folder for the fresh releases (default: the data folder)"),
+    sources: list[str] | None = typer.Option(None, "--source", help="Only these sources (repeatable)"),
+    as_json: bool = JSON,
+):
+    """Fetch fresh releases from the official sources (needs a network)."""
+    from kg.download import download_releases
+    from kg.paths import data_dir
+
+    manifest = download_releases(dest or data_dir(), sources=sources or None, progress=not as_json)
+    emit(manifest, as_json)
+
+
+def _render_gene(g: Gene) -> None:
+    table = Table(show_header=False, title=f"{g.symbol}: {g.name or ''}  [{g.source}]")
+    rows = [
+        ("HGNC", g.hgnc_id), ("Entrez", g.entrez_id), ("Ensembl", g.ensembl_id),
+        ("UniProt", ", ".join(g.uniprot_ids)), ("OMIM", g.omim_id), ("RefSeq", ", ".join(g.refseq)),
+        ("locus", f"{g.locus_group or ''} / {g.locus_type or ''}"),
+        ("location", f"chr{g.chromosome} {g.cytoband or ''} {g.start or ''}-{g.end or ''} ({g.strand or '?'})"
+         if g.chromosome else None),
+        ("aliases", ", ".join(g.aliases)), ("previous symbols", ", ".join(g.previous_symbols)),
+        ("NCBI synonyms", ", ".join(g.synonyms)), ("old GENCODE names", ", ".join(g.gencode_names)),
+        ("summary", g.summary),
+    ]
+    for key, value in rows:
+        if value:
+            table.add_row(key, value)
+    console.print(table)

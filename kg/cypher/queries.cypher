@@ -1,0 +1,63 @@
+// Read queries of the GeneGraph API. The text is shared by both backends: both accept it as is
+// (`end` and `index` are quoted because they are reserved words in Ladybug). Filters that may be
+// absent are added by kg/graph.py, since Ladybug cannot type a null parameter.
+// name: resolve
+MATCH (n:Name {key: $key})-[r:NAMES]->(g:Gene)
+RETURN g.gene_id AS gene_id, g.hgnc_id AS hgnc_id, g.symbol AS symbol, g.name AS name, r.kind AS reason;
+// name: genes_by_id
+MATCH (g:Gene) WHERE g.gene_id IN $ids RETURN {gene_columns};
+// name: gene_by_entrez
+MATCH (g:Gene) WHERE g.entrez_id = $value RETURN {gene_columns};
+// name: gene_by_ensembl
+MATCH (g:Gene) WHERE g.ensembl_id = $value RETURN {gene_columns};
+// name: gene_by_hgnc
+MATCH (g:Gene) WHERE g.hgnc_id = $value RETURN {gene_columns};
+// name: gene_by_omim
+MATCH (g:Gene) WHERE g.omim_id = $value RETURN {gene_columns};
+// name: gene_by_uniprot
+MATCH (g:Gene) WHERE $value IN g.uniprot_ids RETURN {gene_columns};
+// name: genes_in_cytoband
+MATCH (g:Gene) WHERE g.cytoband = $band OR g.cytoband STARTS WITH $band_dot OR g.cytoband STARTS WITH $band_sub
+RETURN {gene_columns} ORDER BY g.start;
+// name: genes_in_region
+MATCH (g:Gene) WHERE g.chromosome = $chromosome AND g.assembly = 'GRCh38' AND g.start <= $stop AND g.`end` >= $start
+RETURN {gene_columns} ORDER BY g.start;
+// name: diseases_of_gene
+MATCH (g:Gene {gene_id: $gene_id})-[r:ASSOCIATED_WITH]->(d:Disease)
+RETURN {disease_columns}, r.source AS source ORDER BY d.name;
+// name: disease_names
+MATCH (d:Disease) WHERE d.name IS NOT NULL RETURN d.disease_id AS disease_id, d.name_lc AS name_lc;
+// name: diseases_by_id
+MATCH (d:Disease) WHERE d.disease_id IN $ids RETURN {disease_columns};
+// name: genes_of_diseases
+MATCH (g:Gene)-[:ASSOCIATED_WITH]->(d:Disease) WHERE d.disease_id IN $ids
+RETURN DISTINCT d.disease_id AS disease_id, g.gene_id AS gene_id;
+// name: go_terms_of_gene
+MATCH (g:Gene {gene_id: $gene_id})-[r:ANNOTATED_WITH]->(t:GoTerm)
+RETURN t.go_id AS go_id, t.name AS name, t.aspect AS aspect, r.direct AS direct, r.experimental AS experimental
+ORDER BY t.aspect, t.go_id;
+// name: go_term_by_name
+MATCH (t:GoTerm) WHERE toLower(t.name) = $name RETURN t.go_id AS go_id;
+// name: genes_of_term
+MATCH (g:Gene)-[r:ANNOTATED_WITH]->(t:GoTerm {go_id: $go_id}) RETURN g.gene_id AS gene_id, r.direct AS direct;
+// name: go_annotations
+MATCH (g:Gene)-[r:ANNOTATED_WITH]->(t:GoTerm) WHERE t.aspect = $aspect
+RETURN g.symbol AS symbol, t.go_id AS go_id, r.direct AS direct;
+// name: go_term_names
+MATCH (t:GoTerm) RETURN t.go_id AS go_id, t.name AS name;
+// name: experiments
+MATCH (e:Experiment) {where}
+RETURN e.accession AS accession, e.assay AS assay, e.target AS target, e.target_gene AS target_gene,
+       e.biosample AS biosample, e.biosample_type AS biosample_type, e.source AS source, e.file_accessions AS file_accessions
+ORDER BY e.accession;
+// name: tracks
+MATCH (t:Track) {where}
+RETURN t.`index` AS `index`, t.identifier AS identifier, t.assay AS assay, t.target AS target,
+       t.biosample AS biosample, t.description AS description, t.experiment AS experiment
+ORDER BY t.`index`;
+// name: biosamples
+MATCH (b:Biosample) {where} RETURN b.name AS name ORDER BY b.name;
+// name: count_nodes
+MATCH (n:{label}) RETURN count(n) AS n;
+// name: count_rels
+MATCH ()-[r:{label}]->() RETURN count(r) AS n;

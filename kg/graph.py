@@ -1,0 +1,360 @@
+"""`GeneGraph`: the one API to the gene knowledge graph, the same on every backend."""
+
+import difflib
+import os
+import re
+from functools import cached_property
+from pathlib import Path
+
+from kg.cypher_files import named, statements
+from kg.errors import AmbiguousName, GeneNotFound, GeneverseError
+from kg.models import NAME_KIND_RANK, Candidate, Disease, Experiment, Gene, GoTerm, Resolution, Track
+from kg.paths import graph_dir
+from kg.readonly import check_read_only
+
+GENE_COLUMNS = ", ".join(
+    f"g.`{f}` AS `{f}`" if f == "end" else f"g.{f} AS {f}"
+    for f in ("gene_id", "hgnc_id", "symbol", "name", "locus_group", "locus_type", "entrez_id", "ensembl_id",
+              "uniprot_ids", "omim_id", "refseq", "chromosome", "cytoband", "start", "end", "strand", "tss",
+              "summary", "aliases", "previous_symbols", "synonyms", "gencode_names", "source")
+)
+DISEASE_COLUMNS = ", ".join(
+    f"d.{f} AS {f}" for f in ("disease_id", "name", "medgen_id", "omim_id", "mondo_id", "hpo_ids", "sources")
+)
+
+_HGNC_ID = re.compile(r"^HGNC:\d+$", re.IGNORECASE)
+_ENSEMBL_ID = re.compile(r"^ENSG\d{11}(\.\d+)?$", re.IGNORECASE)
+_ENTREZ_ID = re.compile(r"^\d+$")
+_OMIM_ID = re.compile(r"^(?:OMIM|MIM):?\s*(\d{6})$", re.IGNORECASE)
+_UNIPROT_ID = re.compile(r"^(?:[OPQ][0-9][A-Z0-9]{3}[0-9]|[A-NR-Z][0-9](?:[A-Z][A-Z0-9]{2}[0-9]){1,2})$")
+
+# Users name assays the ENCODE way ("ChIP-seq"); Enformer track descriptions use short codes.
+TRACK_ASSAYS = {"dnase": "DNASE", "dnase-seq": "DNASE", "atac": "ATAC", "atac-seq": "ATAC",
+                "chip": "CHIP", "chip-seq": "CHIP", "tf chip-seq": "CHIP", "histone chip-seq": "CHIP", "cage": "CAGE"}
+EXPERIMENT_ASSAYS = {"chip": "chip-seq", "dnase": "dnase-seq", "rna": "rna-seq", "atac": "atac-seq"}
+
+
+def _words(text: str) -> set[str]:
+    """Lower-cased words with a plural 's' dropped, so 'Breast cancers' matches 'breast cancer'."""
+    return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in re.findall(r"[a-z0-9]+", text.lower())}
+
+
+class GeneGraph:
+    def __init__(self, store):
+        self.store = store
+        self._queries = {k: v.replace("{gene_columns}", GENE_COLUMNS).replace("{disease_columns}", DISEASE_COLUMNS)
+                         for k, v in named("queries.cypher").items()}
+
+    @property
+    def backend_name(self) -> str:
+        return self.store.name
+
+    @property
+    def manifest(self) -> dict:
+        return self.store.manifest
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        self.close()
+
+    def _run(self, query_name: str, /, **params) -> list[dict]:
+        return self.store.run(self._queries[query_name], params)
+
+    # ---- names and genes -------------------------------------------------------------------
+
+    def resolve(self, name: str) -> Resolution:
+        """Ranked candidates for a gene name or identifier, with the reason each one matched."""
+        query = (name or "").strip()
+        if not query:
+            raise GeneverseError("empty gene name")
+        candidates = [Candidate(**row) for row in self._run("resolve", key=query.upper())]
+        if not candidates:
+            candidates = [Candidate(gene_id=g.gene_id, hgnc_id=g.hgnc_id, symbol=g.symbol, name=g.name, reason="identifier")
+                          for g in self._by_identifier(query)]
+        candidates.sort(key=lambda c: (NAME_KIND_RANK[c.reason], c.symbol))
+        resolution = Resolution(query=query, candidates=candidates, ambiguous=False)
+        resolution.ambiguous = len(resolution.top) > 1
+        return resolution
+
+    def _by_identifier(self, query: str) -> list[Gene]:
+        if _HGNC_ID.match(query):
+            return self._genes("gene_by_hgnc", value=query.upper())
+        if _ENSEMBL_ID.match(query):
+            return self._genes("gene_by_ensembl", value=query.upper().split(".")[0]) or \
+                self._genes("genes_by_id", ids=[query.upper().split(".")[0]])
+        if _ENTREZ_ID.match(query):
+            return self._genes("gene_by_entrez", value=query)
+        if match := _OMIM_ID.match(query):
+            return self._genes("gene_by_omim", value=match.group(1))
+        if _UNIPROT_ID.match(query.upper()):
+            return self._genes("gene_by_uniprot", value=query.upper())
+        return []
+
+    def gene(self, id_or_symbol: str) -> Gene:
+        """The one gene a name or identifier stands for; unknown and ambiguous names raise."""
+        resolution = self.resolve(id_or_symbol)
+        if not resolution.candidates:
+            raise GeneNotFound(id_or_symbol, self.closest_symbols(id_or_symbol))
+        if resolution.ambiguous:
+            raise AmbiguousName(id_or_symbol, resolution.top)
+        return self.genes([resolution.best.gene_id])[0]
+
+    def genes(self, gene_ids: list[str]) -> list[Gene]:
+        by_id = {g.gene_id: g for g in self._genes("genes_by_id", ids=list(gene_ids))}
+        return [by_id[i] for i in gene_ids if i in by_id]
+
+    def _genes(self, query: str, **params) -> list[Gene]:
+        return [_gene(row) for row in self._run(query, **params)]
+
+    def by_entrez(self, entrez_id: str | int) -> Gene | None:
+        return next(iter(self._genes("gene_by_entrez", value=str(entrez_id))), None)
+
+    def by_ensembl(self, ensembl_id: str) -> Gene | None:
+        return next(iter(self._by_identifier(ensembl_id) if _ENSEMBL_ID.match(ensembl_id) else []), None)
+
+    def by_hgnc(self, hgnc_id: str) -> Gene | None:
+        hgnc_id = hgnc_id if hgnc_id.upper().startswith("HGNC:") else f"HGNC:{hgnc_id}"
+        return next(iter(self._genes("gene_by_hgnc", value=hgnc_id.upper())), None)
+
+    def by_uniprot(self, accession: str) -> Gene | None:
+        return next(iter(self._genes("gene_by_uniprot", value=accession.strip().upper())), None)
+
+    def by_omim(self, omim_id: str | int) -> Gene | None:
+        return next(iter(self._genes("gene_by_omim", value=str(omim_id).upper().removeprefix("OMIM:").strip())), None)
+
+    @cached_property
+    def _symbol_of_name(self) -> dict[str, str]:
+        """Every name key -> the official symbol it best stands for."""
+        rows = self.store.run("MATCH (n:Name)-[r:NAMES]->(g:Gene) RETURN n.key AS key, g.symbol AS symbol, r.kind AS kind")
+        rows.sort(key=lambda r: NAME_KIND_RANK[r["kind"]], reverse=True)
+        return {r["key"]: r["symbol"] for r in rows}
+
+    def closest_symbols(self, name: str, n: int = 5) -> list[str]:
+        """Official symbols of the names nearest in spelling (a misspelt alias suggests its gene)."""
+        matches = difflib.get_close_matches(name.upper(), list(self._symbol_of_name), n=3 * n, cutoff=0.6)
+        return list(dict.fromkeys(self._symbol_of_name[m] for m in matches))[:n]
+
+    # ---- location ----------------------------------------------------------------------------
+
+    def genes_in_cytoband(self, band: str) -> list[Gene]:
+        """Genes whose HGNC location is the band, a sub-band of it, or a range starting there."""
+        band = band.strip()
+        if not re.match(r"^(\d{1,2}|X|Y)[pq]\d*(\.\d+)?$", band, re.IGNORECASE):
+            raise GeneverseError(f"not a cytoband: {band!r} (expected e.g. 17p13.1, 8q24, Xq28)")
+        band = re.sub(r"[PQ]", lambda m: m.group().lower(), band.upper())
+        # 17p13 covers 17p13.1 and the range 17p13.1-p12; 17p13.1 covers 17p13.11; 17p1 does not cover 17p13.
+        sub_bands = band if "." in band else band + "."
+        return self._genes("genes_in_cytoband", band=band, band_dot=sub_bands, band_sub=band + "-")
+
+    def genes_in_region(self, chromosome: str, start: int, end: int) -> list[Gene]:
+        if start > end:
+            raise GeneverseError(f"region start {start} is after its end {end}")
+        chromosome = chromosome.removeprefix("chr")
+        return self._genes("genes_in_region", chromosome="MT" if chromosome == "M" else chromosome,
+                           start=int(start), stop=int(end))
+
+    # ---- diseases ----------------------------------------------------------------------------
+
+    def diseases_of_gene(self, name: str) -> list[Disease]:
+        gene = self.gene(name)
+        diseases: dict[str, Disease] = {}
+        for row in self._run("diseases_of_gene", gene_id=gene.gene_id):
+            source = row.pop("source")
+            disease = diseases.setdefault(row["disease_id"], _disease(row))
+            if source not in disease.sources:
+                disease.sources.append(source)
+        return list(diseases.values())
+
+    @cached_property
+    def _disease_words(self) -> list[tuple[str, str, set[str]]]:
+        return [(r["disease_id"], r["name_lc"], _words(r["name_lc"])) for r in self._run("disease_names")]
+
+    def genes_of_disease(self, disease_name: str, limit: int = 50) -> list[tuple[Disease, list[Gene]]]:
+        """Diseases whose name contains every word of the query, in any order and case, best first."""
+        wanted = _words(disease_name)
+        if not wanted:
+            raise GeneverseError("empty disease name")
+        scored = []
+        for disease_id, name_lc, words in self._disease_words:
+            if wanted <= words:
+                # exact names first, then names with the fewest extra words
+                score = 1.0 if words == wanted else len(wanted) / len(words)
+                scored.append((score, name_lc, disease_id))
+        scored.sort(key=lambda s: (-s[0], s[1]))
+        scored = scored[:limit]
+        if not scored:
+            return []
+        ids = [s[2] for s in scored]
+        diseases = {r["disease_id"]: _disease(r) for r in self._run("diseases_by_id", ids=ids)}
+        gene_ids: dict[str, list[str]] = {i: [] for i in ids}
+        for row in self._run("genes_of_diseases", ids=ids):
+            gene_ids[row["disease_id"]].append(row["gene_id"])
+        genes = {g.gene_id: g for g in self.genes(sorted({g for v in gene_ids.values() for g in v}))}
+        result = []
+        for score, _, disease_id in scored:
+            disease = diseases[disease_id]
+            disease.score = round(score, 3)
+            result.append((disease, sorted((genes[g] for g in gene_ids[disease_id]), key=lambda g: g.symbol)))
+        return result
+
+    # ---- Gene Ontology -------------------------------------------------------------------------
+
+    def go_terms(self, name: str, aspect: str | None = None, direct_only: bool = False) -> list[GoTerm]:
+        gene = self.gene(name)
+        terms = [GoTerm(**row) for row in self._run("go_terms_of_gene", gene_id=gene.gene_id)]
+        return [t for t in terms if (aspect is None or t.aspect == aspect.upper()) and (t.direct or not direct_only)]
+
+    def genes_of_term(self, go_id_or_name: str, direct_only: bool = False) -> list[Gene]:
+        go_id = go_id_or_name.strip()
+        if not go_id.upper().startswith("GO:"):
+            found = self._run("go_term_by_name", name=go_id.lower())
+            if not found:
+                raise GeneverseError(f"no GO term named {go_id_or_name!r}")
+            go_id = found[0]["go_id"]
+        rows = self._run("genes_of_term", go_id=go_id.upper())
+        genes = self.genes(sorted({r["gene_id"] for r in rows if r["direct"] or not direct_only}))
+        return sorted(genes, key=lambda g: g.symbol)
+
+    def go_annotations(self, aspect: str = "BP", direct_only: bool = False) -> dict[str, set[str]]:
+        """GO id -> symbols annotated to it: the background of enrichment tests."""
+        annotations: dict[str, set[str]] = {}
+        table = self.store.columns(self._queries["go_annotations"], {"aspect": aspect.upper()})
+        for symbol, go_id, direct in zip(table.get("symbol", []), table.get("go_id", []), table.get("direct", [])):
+            if direct or not direct_only:
+                annotations.setdefault(go_id, set()).add(symbol)
+        return annotations
+
+    def go_term_names(self) -> dict[str, str]:
+        return {r["go_id"]: r["name"] for r in self._run("go_term_names")}
+
+    # ---- experiments and tracks ----------------------------------------------------------------
+
+    def experiments(self, assay: str | None = None, target: str | None = None, biosample: str | None = None,
+                    limit: int | None = None) -> list[Experiment]:
+        """ENCODE experiments; every filter is case-insensitive, biosample matches by fragment."""
+        where, params = [], {}
+        if assay:
+            assay = assay.strip().lower()
+            params["assay"] = EXPERIMENT_ASSAYS.get(assay, assay)
+            where.append("e.assay_lc CONTAINS $assay")
+        if target:
+            params["target"] = target.strip().lower()
+            symbol = self._unique_symbol(target)
+            if symbol:
+                params["target_gene"] = symbol
+                where.append("(e.target_lc = $target OR e.target_gene = $target_gene)")
+            else:
+                where.append("e.target_lc = $target")
+        if biosample:
+            params["biosample"] = biosample.strip().lower()
+            where.append("e.biosample_lc CONTAINS $biosample")
+        query = self._queries["experiments"].replace("{where}", "WHERE " + " AND ".join(where) if where else "")
+        if limit:
+            query += f" LIMIT {int(limit)}"
+        return [_record(Experiment, r) for r in self.store.run(query, params)]
+
+    def _unique_symbol(self, name: str) -> str | None:
+        try:
+            resolution = self.resolve(name)
+        except GeneverseError:
+            return None
+        return resolution.best.symbol if resolution.candidates and not resolution.ambiguous else None
+
+    def tracks(self, assay: str | None = None, target: str | None = None, biosample: str | None = None) -> list[Track]:
+        """Enformer human output tracks (all 5,313 without filters)."""
+        where, params = [], {}
+        if assay:
+            code = TRACK_ASSAYS.get(assay.strip().lower(), assay.strip().upper())
+            params["assay"] = code
+            where.append("t.assay = $assay")
+        if target:
+            params["target"] = target.strip().lower()
+            where.append("t.target_lc = $target")
+        if biosample:
+            params["biosample"] = biosample.strip().lower()
+            where.append("t.biosample_lc CONTAINS $biosample")
+        query = self._queries["tracks"].replace("{where}", "WHERE " + " AND ".join(where) if where else "")
+        return [Track(**r) for r in self.store.run(query, params)]
+
+    def track(self, index: int) -> Track:
+        found = self.store.run(self._queries["tracks"].replace("{where}", "WHERE t.`index` = $track_index"), {"track_index": int(index)})
+        if not found:
+            raise GeneverseError(f"no Enformer track with index {index} (valid: 0..5312)")
+        return Track(**found[0])
+
+    def biosamples(self, name_fragment: str | None = None) -> list[str]:
+        where = "WHERE b.name_lc CONTAINS $fragment" if name_fragment else ""
+        params = {"fragment": name_fragment.strip().lower()} if name_fragment else {}
+        return [r["name"] for r in self.store.run(self._queries["biosamples"].replace("{where}", where), params)]
+
+    # ---- free queries and description ----------------------------------------------------------
+
+    def query(self, cypher: str, params: dict | None = None) -> list[dict]:
+        """Run a user's read-only Cypher; any write or procedure clause is rejected unexecuted."""
+        return self.store.run(check_read_only(cypher), params or {})
+
+    def schema_text(self) -> str:
+        """Labels, properties and relationship patterns, for text-to-Cypher prompts."""
+        lines = ["Node labels and properties:"]
+        rels = ["Relationships:"]
+        for ddl in statements("ladybug_schema.cypher"):
+            match = re.match(r"CREATE (NODE|REL) TABLE (\w+)\((.*)\)$", ddl, re.DOTALL)
+            kind, label, body = match.groups()
+            fields = [f.strip() for f in body.split(",")]
+            if kind == "NODE":
+                props = [f.replace("`", "").replace(" PRIMARY KEY", "") for f in fields]
+                lines.append(f"(:{label} {{{', '.join(props)}}})")
+            else:
+                ends = re.findall(r"FROM (\w+) TO (\w+)", body)
+                props = [f for f in fields if not f.startswith("FROM")]
+                for a, b in ends:
+                    rels.append(f"(:{a})-[:{label}{' {' + ', '.join(props) + '}' if props else ''}]->(:{b})")
+        notes = [
+            ("Notes: Name.key is the UPPERCASED gene name; NAMES.kind is official, previous, alias, synonym, "
+            "gencode_v23 or gencode_v19. *_lc properties are lower-cased copies for case-insensitive matching. "
+            "Track.assay is DNASE, ATAC, CHIP or CAGE; Experiment.assay is e.g. 'ChIP-seq', 'TF ChIP-seq', "
+            "'DNase-seq', 'RNA-seq'. Quote the reserved property names as g.`end` and t.`index`. "
+            "Return scalars with aliases, never whole nodes.")
+        ]
+        return "\n".join(lines + rels + notes)
+
+    def stats(self) -> dict[str, int]:
+        counts = {}
+        for ddl in statements("ladybug_schema.cypher"):
+            kind, label = re.match(r"CREATE (NODE|REL) TABLE (\w+)", ddl).groups()
+            query = self._queries["count_nodes" if kind == "NODE" else "count_rels"].replace("{label}", label)
+            counts[label] = self.store.run(query)[0]["n"]
+        return counts
+
+
+def _record(model, row: dict):
+    """Build a record from a result row; backends may return null for an empty list."""
+    lists = {f for f, info in model.model_fields.items() if info.annotation == list[str]}
+    return model(**{k: [] if v is None and k in lists else v for k, v in row.items()})
+
+
+def _gene(row: dict) -> Gene:
+    return _record(Gene, row)
+
+
+def _disease(row: dict) -> Disease:
+    return _record(Disease, row)
+
+
+def open_graph(backend: str | None = None, home: Path | None = None, uri: str | None = None) -> GeneGraph:
+    """The graph this machine is configured for: Neo4j when NEO4J_URI (or `uri`) is set, else Ladybug."""
+    backend = backend or ("neo4j" if uri or os.environ.get("NEO4J_URI") else "ladybug")
+    if backend == "ladybug":
+        from kg.backends.ladybug import LadybugStore
+
+        return GeneGraph(LadybugStore(graph_dir(home)))
+    if backend == "neo4j":
+        from kg.backends.neo4j import Neo4jStore
+
+        return GeneGraph(Neo4jStore(uri))
+    raise GeneverseError(f"unknown backend {backend!r}: choose ladybug or neo4j")

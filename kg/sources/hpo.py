@@ -1,0 +1,21 @@
+"""HPO `genes_to_disease.txt`: Entrez genes linked to OMIM / ORPHA disease ids."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from kg.errors import ParseError
+from kg.sources.table import read_rows
+
+COLUMNS = ["ncbi_gene_id", "gene_symbol", "association_type", "disease_id"]
+
+
+def parse_hpo_genes_to_disease(path: Path) -> Iterator[dict]:
+    for line_no, row in read_rows(path, required=COLUMNS):
+        if not row["ncbi_gene_id"].startswith("NCBIGene:"):
+            raise ParseError(str(path), line_no, f"expected NCBIGene:<id>, found {row['ncbi_gene_id']!r}")
+        yield {
+            "entrez_id": row["ncbi_gene_id"].removeprefix("NCBIGene:"),
+            "symbol": row["gene_symbol"],
+            "association_type": row["association_type"].lower(),
+            "disease_id": row["disease_id"],
+        }

@@ -1,0 +1,28 @@
+"""NCBI Gene `Homo_sapiens.gene_info`: Entrez records with synonyms and cross-references."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from kg.sources.table import optional, read_rows, split_multi
+
+COLUMNS = ["GeneID", "Symbol", "Synonyms", "dbXrefs", "chromosome", "map_location", "description", "type_of_gene"]
+
+
+def parse_gene_info(path: Path) -> Iterator[dict]:
+    for _, row in read_rows(path, required=COLUMNS):
+        xrefs = {}
+        for xref in split_multi(row["dbXrefs"]):
+            db, _, value = xref.partition(":")
+            xrefs.setdefault(db, value)
+        yield {
+            "entrez_id": row["GeneID"],
+            "symbol": row["Symbol"],
+            "synonyms": split_multi(row["Synonyms"]),
+            "hgnc_id": xrefs.get("HGNC"),  # the value is already "HGNC:5"
+            "ensembl_id": xrefs.get("Ensembl"),
+            "omim_id": xrefs.get("MIM"),
+            "chromosome": optional(row["chromosome"]),
+            "map_location": optional(row["map_location"]),
+            "description": optional(row["description"]),
+            "type_of_gene": optional(row["type_of_gene"]),
+        }

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from agent.answer import AgentAnswer, Correction, Provenance
 from agent.entities import LinkedEntities, LinkedGene, link_entities
 from agent.router import RouteDecision, route_question
-from kg.errors import GeneverseError
+from kg.errors import GeneNotFound, GeneverseError
 from tools import gene_facts
 from tools.correction import correct_text
 from tools.enrichment import go_enrichment
@@ -149,6 +149,11 @@ class GeneverseAgent:
             if self.use_llm:  # an open question may still be a query the model can write
                 return {"decision": RouteDecision(route="omics_query", args={"question": state["question"]},
                                                   reason=decision.reason + "; trying text-to-Cypher", by="rules")}
+            entities = state["entities"]
+            if entities.unresolved:  # the question names a gene the graph does not have
+                missing = entities.unresolved[0]
+                reason = str(GeneNotFound(missing, self.graph.closest_symbols(missing)))
+                return {"decision": decision, "error": f"Cannot answer: {reason}"}
             return {"decision": decision, "error": f"Cannot answer: {decision.reason}."}
         return {"decision": decision}
 

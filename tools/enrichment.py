@@ -31,12 +31,22 @@ class EmptyGeneList(GeneverseError):
         super().__init__(f"None of the given genes has a GO {aspect} annotation in the graph; nothing to test.")
 
 
+class _Annotations:
+    """One aspect's annotations both ways (term -> genes, gene -> terms) and the background."""
+
+    def __init__(self, by_term: dict[str, set[str]]):
+        self.by_term = {go_id: frozenset(genes) for go_id, genes in by_term.items()}
+        self.by_gene: dict[str, list[str]] = {}
+        for go_id, genes in self.by_term.items():
+            for symbol in genes:
+                self.by_gene.setdefault(symbol, []).append(go_id)
+        self.background = frozenset(self.by_gene)
+
+
 @lru_cache(maxsize=8)
-def _annotations(graph, aspect: str, direct_only: bool) -> tuple[dict[str, frozenset[str]], frozenset[str]]:
-    """GO id -> annotated symbols, and the background (every annotated symbol); cached per graph."""
-    by_term = {go_id: frozenset(genes) for go_id, genes in graph.go_annotations(aspect, direct_only).items()}
-    background = frozenset().union(*by_term.values()) if by_term else frozenset()
-    return by_term, background
+def _annotations(graph, aspect: str, direct_only: bool) -> _Annotations:
+    """Cached per graph: loading an aspect's annotations is the slow part of a test."""
+    return _Annotations(graph.go_annotations(aspect, direct_only))
 
 
 def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
@@ -72,18 +82,19 @@ def go_enrichment(
 ) -> list[EnrichedTerm]:
     """Terms over-represented in `genes`, best first. The background is every gene annotated in `aspect`;
     annotations include terms inherited through is_a unless `direct_only`."""
-    by_term, background = _annotations(graph, aspect, direct_only)
+    annotations = _annotations(graph, aspect, direct_only)
+    background = annotations.background
     query = [s for s in resolve_symbols(genes, graph) if s in background]
     if not query:
         raise EmptyGeneList(aspect)
     query_set = set(query)
+    # only terms that annotate a query gene can be enriched; the rest have overlap 0 and are not tested
+    candidates = sorted({go_id for symbol in query_set for go_id in annotations.by_gene[symbol]})
     tested = []
-    for go_id, members in by_term.items():
-        if len(members) < min_term_size:
-            continue
-        hits = query_set & members
-        if hits:
-            tested.append((go_id, members, sorted(hits)))
+    for go_id in candidates:
+        members = annotations.by_term[go_id]
+        if len(members) >= min_term_size:
+            tested.append((go_id, members, sorted(query_set & members)))
     if not tested:
         return []
     total, drawn = len(background), len(query_set)

@@ -13,37 +13,18 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from kg.errors import GeneverseError, ReadOnlyViolation
+from kg.readonly import check_read_only
 
-# The graph schema (kg API): node labels with properties, relationship types with endpoints and properties.
-NODE_PROPERTIES: dict[str, set[str]] = {
-    "Gene": {"gene_id", "hgnc_id", "symbol", "name", "locus_group", "locus_type", "entrez_id", "ensembl_id",
-             "uniprot_ids", "omim_id", "refseq", "chromosome", "cytoband", "start", "end", "strand", "tss",
-             "summary", "source"},
-    "Name": {"key", "name"},
-    "GoTerm": {"go_id", "name", "aspect"},
-    "Disease": {"disease_id", "name", "name_lc", "medgen_id", "omim_id", "mondo_id", "hpo_ids"},
-    "Experiment": {"accession", "assay", "target", "target_lc", "biosample", "biosample_lc", "biosample_type",
-                   "source"},
-    "Biosample": {"name", "name_lc"},
-    "Track": {"index", "identifier", "assay", "target", "target_lc", "biosample", "biosample_lc", "description"},
-}
-RELATIONSHIPS: dict[str, tuple[str, str, set[str]]] = {
-    "NAMES": ("Name", "Gene", {"kind"}),
-    "ANNOTATED_WITH": ("Gene", "GoTerm", {"direct", "experimental"}),
-    "ASSOCIATED_WITH": ("Gene", "Disease", {"source", "association_type"}),
-    "TARGETS": ("Experiment", "Gene", set()),
-    "IN_BIOSAMPLE": ("Experiment", "Biosample", set()),
-    "FROM_EXPERIMENT": ("Track", "Experiment", set()),
-}
-
-_WRITE_OR_PROCEDURE = re.compile(
-    r"\b(CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|CALL|LOAD|COPY|INSTALL|ATTACH|DETACH|FOREACH|EXPORT|IMPORT|"
-    r"ALTER|TRUNCATE|CHECKPOINT|BEGIN|COMMIT|ROLLBACK|USE|GRANT|REVOKE|DENY|START|STOP|TERMINATE|SHOW)\b|"
-    r"\b(?:apoc|db|dbms|gds|tx)\s*\.", re.IGNORECASE)
-_READ_START = re.compile(r"^\s*(OPTIONAL\s+MATCH|MATCH|WITH|UNWIND|RETURN)\b", re.IGNORECASE)
+# Beyond kg's clause check: procedure and admin namespaces, which a read never needs even as functions.
+_PROCEDURE_NAMESPACE = re.compile(r"(?<![.\w$])(?:apoc|db|dbms|gds|tx)\s*\.\s*\w", re.IGNORECASE)
 _STRING_LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
-_BACKTICKED = re.compile(r"`[^`]*`")
+
+
+class Schema(BaseModel):
+    nodes: dict[str, set[str]] = Field(description="label -> property names")
+    relationships: dict[str, set[str]] = Field(description="relationship type -> property names")
+    text: str = Field(description="the schema as the graph describes it, for prompts")
 
 
 class InvalidQuery(GeneverseError):
@@ -85,45 +66,53 @@ class QueryResult(BaseModel):
 # --- read-only and schema validation ---------------------------------------------------------------------
 
 def _code_only(cypher: str) -> str:
-    """The query with comments, string literals and quoted names blanked, so keywords inside them don't count."""
+    """The query with comments and string literals blanked and backticks dropped from quoted names."""
     cypher = _COMMENT.sub(" ", cypher)
     cypher = _STRING_LITERAL.sub("''", cypher)
-    return _BACKTICKED.sub("x", cypher)
+    return cypher.replace("`", "")
 
 
-def ensure_read_only(cypher: str) -> None:
+def ensure_read_only(cypher: str) -> str:
     """Reject anything but a single read query, before it reaches the database."""
-    code = _code_only(cypher).strip().rstrip(";").strip()
-    if ";" in code:
-        raise ReadOnlyViolation("Only one read query may run at a time; the query has several statements.")
-    clause = _WRITE_OR_PROCEDURE.search(code)
-    if clause:
-        raise ReadOnlyViolation(
-            f"Rejected before execution: '{clause.group(0).strip()}' would write or call a procedure; "
-            "queries over the gene graph are read-only.")
-    if not _READ_START.match(code):
-        raise ReadOnlyViolation("Rejected before execution: a read query starts with MATCH, WITH, UNWIND or RETURN.")
+    checked = check_read_only(cypher)
+    namespace = _PROCEDURE_NAMESPACE.search(_code_only(cypher))
+    if namespace:
+        raise ReadOnlyViolation(f"read-only queries may not call {namespace.group(0)}...; the query was not run")
+    return checked
 
 
-def validate_against_schema(cypher: str) -> None:
+@lru_cache(maxsize=4)
+def graph_schema(graph) -> Schema:
+    """Labels, relationship types and their properties, parsed from the graph's own schema text."""
+    text = graph.schema_text()
+    nodes: dict[str, set[str]] = {}
+    relationships: dict[str, set[str]] = {}
+    for label, body in re.findall(r"^\(:(\w+)(?: \{(.*)\})?\)$", text, re.MULTILINE):
+        nodes[label] = {field.split()[0] for field in body.split(",") if field.strip()}
+    for rel, body in re.findall(r"-\[:(\w+)(?: \{([^}]*)\})?\]->", text):
+        relationships.setdefault(rel, set()).update(f.split()[0] for f in body.split(",") if f.strip())
+    return Schema(nodes=nodes, relationships=relationships, text=text)
+
+
+def validate_against_schema(cypher: str, schema: Schema) -> None:
     """Every label, relationship type and property a query uses must exist in the schema."""
     code = _code_only(cypher)
     variables: dict[str, str] = {}
     for var, label in re.findall(r"\(\s*(\w*)\s*:\s*(\w+)", code):
-        if label not in NODE_PROPERTIES:
-            raise InvalidQuery(f"Unknown node label :{label}. Labels: {', '.join(NODE_PROPERTIES)}.")
+        if label not in schema.nodes:
+            raise InvalidQuery(f"Unknown node label :{label}. Labels: {', '.join(schema.nodes)}.")
         if var:
             variables[var] = label
     for var, rel in re.findall(r"\[\s*(\w*)\s*:\s*(\w+)", code):
-        if rel not in RELATIONSHIPS:
-            raise InvalidQuery(f"Unknown relationship type :{rel}. Types: {', '.join(RELATIONSHIPS)}.")
+        if rel not in schema.relationships:
+            raise InvalidQuery(f"Unknown relationship type :{rel}. Types: {', '.join(schema.relationships)}.")
         if var:
             variables[var] = f"rel:{rel}"
     for var, prop in re.findall(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)", code):
         owner = variables.get(var)
         if owner is None:
             continue
-        allowed = RELATIONSHIPS[owner[4:]][2] if owner.startswith("rel:") else NODE_PROPERTIES[owner]
+        allowed = schema.relationships[owner[4:]] if owner.startswith("rel:") else schema.nodes[owner]
         if prop not in allowed:
             raise InvalidQuery(f"{owner.removeprefix('rel:')} has no property '{prop}'. "
                                f"Properties: {', '.join(sorted(allowed)) or 'none'}.")
@@ -131,8 +120,8 @@ def validate_against_schema(cypher: str) -> None:
 
 def execute(cypher: str, graph, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Run a query after the read-only and schema checks (the graph adds a read transaction)."""
-    ensure_read_only(cypher)
-    validate_against_schema(cypher)
+    cypher = ensure_read_only(cypher)
+    validate_against_schema(cypher, graph_schema(graph))
     return graph.query(cypher, params or {})
 
 
@@ -232,9 +221,12 @@ def _biosample_condition(var: str, params: dict[str, Any], biosample: str) -> st
 
 
 def _band_condition(band: str, params: dict[str, Any]) -> str:
-    params.update(band=band, band_sub=band + ".", band_range=band + "-")
-    sub = "" if "." in band else " OR g.cytoband STARTS WITH $band_sub"
-    return f"(g.cytoband = $band OR g.cytoband STARTS WITH $band_range{sub})"
+    """'17p13.1' matches that band and ranges starting there; '17p13' also its sub-bands 17p13.x."""
+    params.update(band=band, band_range=band + "-")
+    if "." in band:
+        return "(g.cytoband = $band OR g.cytoband STARTS WITH $band_range)"
+    params["band_sub"] = band + "."
+    return "(g.cytoband = $band OR g.cytoband STARTS WITH $band_range OR g.cytoband STARTS WITH $band_sub)"
 
 
 def parse_question(question: str, terms: OmicsTerms) -> tuple[str, dict[str, Any], str] | None:
@@ -255,13 +247,13 @@ def parse_question(question: str, terms: OmicsTerms) -> tuple[str, dict[str, Any
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         if counting:
             return f"MATCH (t:Track){where} RETURN count(t) AS tracks", params, "count"
-        return ((f"MATCH (t:Track){where} RETURN t.index AS index, t.identifier AS identifier, t.assay AS assay, "
-                f"t.target AS target, t.biosample AS biosample ORDER BY index"), params, "tracks")
+        return ((f"MATCH (t:Track){where} RETURN t.`index` AS track, t.identifier AS identifier, t.assay AS assay, "
+                f"t.target AS target, t.biosample AS biosample ORDER BY track"), params, "tracks")
     if terms.region and re.search(r"\bgenes?\b", q):
         chrom, start, end = terms.region
-        params.update(chromosome=chrom, start=start, end=end)
-        return (("MATCH (g:Gene) WHERE g.chromosome = $chromosome AND g.start <= $end AND g.end >= $start "
-                "RETURN g.symbol AS symbol, g.name AS name, g.cytoband AS cytoband, g.start AS start, g.end AS end "
+        params.update(chromosome=chrom, region_start=start, region_end=end)
+        return (("MATCH (g:Gene) WHERE g.chromosome = $chromosome AND g.start <= $region_end AND g.`end` >= $region_start "
+                "RETURN g.symbol AS symbol, g.name AS name, g.cytoband AS cytoband, g.start AS start, g.`end` AS `end` "
                 "ORDER BY start"), params, "genes")
     if terms.cytoband and re.search(r"\bgenes?\b", q) and not terms.assay:
         return ("MATCH (g:Gene) WHERE " + _band_condition(terms.cytoband, params) +
@@ -339,13 +331,6 @@ _FENCED = re.compile(r"```(?:cypher)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
 _BARE = re.compile(r"((?:OPTIONAL\s+)?MATCH\b.*|RETURN\b.*|WITH\b.*|UNWIND\b.*)", re.DOTALL | re.IGNORECASE)
 
 
-def schema_prompt() -> str:
-    nodes = "\n".join(f"(:{label} {{{', '.join(sorted(props))}}})" for label, props in NODE_PROPERTIES.items())
-    rels = "\n".join(f"(:{a})-[:{rel}{' {' + ', '.join(sorted(p)) + '}' if p else ''}]->(:{b})"
-                     for rel, (a, b, p) in RELATIONSHIPS.items())
-    return f"Nodes:\n{nodes}\nRelationships:\n{rels}"
-
-
 def extract_cypher(generated: str) -> str:
     fenced = _FENCED.search(generated)
     text = fenced.group(1) if fenced else (m.group(1) if (m := _BARE.search(generated)) else generated)
@@ -353,7 +338,7 @@ def extract_cypher(generated: str) -> str:
 
 
 def _llm_query(question: str, graph, llm) -> QueryResult:
-    system = CYPHER_SYSTEM.format(schema=schema_prompt())
+    system = CYPHER_SYSTEM.format(schema=graph_schema(graph).text)
     prompt = f"Question: {question}"
     error: GeneverseError | None = None
     for attempt in (1, 2):

@@ -2,7 +2,6 @@
 `geneverse.commands` entry points, so the dependency arrows between packages stay one-way."""
 
 import json
-import json
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path

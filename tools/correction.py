@@ -70,9 +70,10 @@ _LOCUS_CLAIM = re.compile(
 _ALIAS_LABEL = re.compile(
     r"\b(?:also\s+(?:known|called|referred\s+to)\s+as|a\.k\.a\.?|(?:aliases|synonyms|other\s+names|alternative\s+"
     r"(?:names|symbols)|previous\s+symbols)(?:\s+(?:include|are|of\s+\S+\s+are))?\s*:?)\s*", re.IGNORECASE)
-_ITEM = r"(?:[A-Za-z0-9][A-Za-z0-9\-_/]*(?:\.[A-Za-z0-9]+)*|\.\.\.|…)"
+_ITEM = r"(?:[A-Za-z0-9][A-Za-z0-9\-_/]*(?:\([A-Za-z0-9\-_/]+\)[A-Za-z0-9\-_/]*)?(?:\.[A-Za-z0-9]+)*|\.\.\.|…)"
 _SEP = r"(?:\s*[,;]\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+|\s+(?=\.\.\.|…)|(?<=\.\.\.)\s+|(?<=…)\s+)"
-_LIST = re.compile(rf"{_ITEM}(?:{_SEP}{_ITEM})*")
+_ITEM_AT = re.compile(_ITEM)
+_SEP_AT = re.compile(_SEP)
 _SERIES_ITEM = re.compile(r"^([A-Za-z]+)[-_ ]?(\d+)$")
 _UNLABELLED_RUN = re.compile(rf"{_ITEM}(?:\s*[;,]\s*{_ITEM}){{4,}}")
 
@@ -195,20 +196,20 @@ class _Checker:
 
     def check_alias_lists(self) -> None:
         for label in _ALIAS_LABEL.finditer(self.text):
-            listed = _LIST.match(self.text, label.end())
-            if not listed:
+            listed = _scan_names(self.text, label.end())
+            if listed is None:
                 continue
             self.checked.add("aliases")
-            items = _split_items(listed.group(0))
+            start, end, items = listed
             if not self.list_is_wrong(items):
                 continue
             if self.other_genes_in(label.start()) and not self.list_is_degenerate(items):
                 continue
             real = self.real_aliases()
             if real:
-                self.propose(listed.start(), listed.end(), ", ".join(real), "aliases")
+                self.propose(start, end, ", ".join(real), "aliases")
             else:
-                self.remove_clause(label.start(), listed.end())
+                self.remove_clause(label.start(), end)
         for run in _UNLABELLED_RUN.finditer(self.text):
             items = _split_items(run.group(0))
             if self.list_is_degenerate(items):
@@ -249,6 +250,25 @@ class _Checker:
 
 def _split_items(listed: str) -> list[str]:
     return [i for i in re.split(rf"{_SEP}", listed) if i]
+
+
+def _name_like(item: str) -> bool:
+    """Gene names carry a capital or a digit; a plain lower-case word ends the list ('..., which is')."""
+    return item in ("...", "…") or any(c.isupper() or c.isdigit() for c in item)
+
+
+def _scan_names(text: str, pos: int) -> tuple[int, int, list[str]] | None:
+    """The list of names starting at `pos`: its span and items, or None when no name starts there."""
+    items: list[str] = []
+    start = end = pos
+    while (item := _ITEM_AT.match(text, pos)) and _name_like(item.group(0)):
+        items.append(item.group(0))
+        end = item.end()
+        separator = _SEP_AT.match(text, end)
+        if separator is None:
+            break
+        pos = separator.end()
+    return (start, end, items) if items else None
 
 
 def _bands_agree(claimed: str, truth: str) -> bool:

@@ -4,6 +4,7 @@ Only called when asked for: the local graph never reaches the network. Records c
 `kg.models.Gene` with source "MyGene.info", so every answer says where it came from.
 """
 
+import os
 import re
 from typing import Any
 
@@ -15,6 +16,7 @@ from kg.errors import AmbiguousName, BackendUnavailable, GeneNotFound
 from kg.models import Candidate, Gene
 
 MYGENE_URL = "https://mygene.info/v3"
+MYGENE_URL_ENV = "GENEVERSE_MYGENE_URL"  # a mirror, or a recorded service in tests
 SOURCE = "MyGene.info"
 FIELDS = (
     "symbol,name,HGNC,entrezgene,ensembl.gene,uniprot.Swiss-Prot,MIM,"
@@ -60,10 +62,11 @@ class NotOnMyGene(GeneNotFound):
         Exception.__init__(self, f"MyGene.info knows no human gene named '{name}'.")
 
 
-def mygene_client(url: str = MYGENE_URL) -> MyGeneInfo:
-    """A MyGene.info client for `url` whose requests time out."""
+def mygene_client(url: str | None = None) -> MyGeneInfo:
+    """A MyGene.info client whose requests time out; `url` defaults to $GENEVERSE_MYGENE_URL, else the
+    public service."""
     client = MyGeneInfo()
-    client.url = url.rstrip("/")
+    client.url = (url or os.environ.get(MYGENE_URL_ENV) or MYGENE_URL).rstrip("/")
     client.http_client = httpx.Client(timeout=TIMEOUT)
     client.http_client_setup = True
     return client

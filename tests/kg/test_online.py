@@ -10,7 +10,9 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from fixtures.local_http import serve
 from mygene import MyGeneInfo
+from typer.testing import CliRunner
 
+from kg import cli as kg_cli
 from kg.errors import AmbiguousName, BackendUnavailable, GeneNotFound, OfflineError
 from kg.online import NotOnMyGene, fetch_mygene, mygene_client, mygene_query
 
@@ -79,18 +81,18 @@ def test_versioned_ensembl_id_of_a_pseudoautosomal_gene(mygene_url):
 
 
 def test_gene_without_hgnc_or_ensembl_ids_is_keyed_by_its_entrez_id(mygene_url):
-    gene = fetch_mygene("NTT", mygene_client(mygene_url))
+    gene = fetch_mygene("PNKY", mygene_client(mygene_url))
 
     assert (gene.gene_id, gene.entrez_id, gene.hgnc_id, gene.ensembl_id) == (
-        "NCBIGene:7956",
-        "7956",
+        "NCBIGene:105447646",
+        "105447646",
         None,
         None,
     )
-    assert (gene.locus_group, gene.locus_type) == ("non-coding RNA", "ncRNA")
+    assert (gene.locus_group, gene.locus_type, gene.omim_id) == ("non-coding RNA", "ncRNA", "616328")
     assert not gene.is_protein_coding
-    assert (gene.chromosome, gene.cytoband) == ("6", "6q23-q24")  # from the cytoband: no genomic_pos
-    assert (gene.start, gene.end, gene.tss, gene.uniprot_ids) == (None, None, None, [])
+    assert (gene.chromosome, gene.cytoband) == ("6", "6q16.1")  # from the cytoband: no genomic_pos
+    assert (gene.start, gene.end, gene.tss, gene.uniprot_ids, gene.aliases) == (None, None, None, [], [])
 
 
 def test_alias_of_several_genes_lists_every_candidate(mygene_url):
@@ -143,3 +145,17 @@ def test_offline_is_one_clear_message(url):
 )
 def test_identifiers_go_to_the_field_that_holds_them(name, query):
     assert mygene_query(name)[0] == query
+
+
+def test_cli_answers_from_mygene_for_a_gene_the_graph_lacks(graph, mygene_url, monkeypatch):
+    assert not graph.resolve("PNKY").candidates  # NCBI-only: the graph holds HGNC and GENCODE genes
+    monkeypatch.setenv("GENEVERSE_MYGENE_URL", mygene_url)
+    runner = CliRunner()
+
+    local_only = runner.invoke(kg_cli.app, ["gene", "PNKY", "--json"])
+    assert isinstance(local_only.exception, GeneNotFound)
+
+    online = runner.invoke(kg_cli.app, ["gene", "PNKY", "--online", "--json"])
+    assert online.exit_code == 0, online.output
+    record = json.loads(online.stdout)
+    assert (record["symbol"], record["entrez_id"], record["source"]) == ("PNKY", "105447646", "MyGene.info")

@@ -61,7 +61,7 @@ _SYMBOL_CLAIM = re.compile(
     r"([A-Za-z0-9][A-Za-z0-9\-.]*[A-Za-z0-9]|[A-Za-z0-9])")
 _NAME_CLAIM = re.compile(
     r"\b(?:full|official|approved)\s+(?:gene\s+)?name\s*(?:is|:)\s*[\"'“]?([^\"”;\n]+?)[\"'”]?(?=[;\n]|\.(?:\s|$)|$)")
-_CHROMOSOME_CLAIM = re.compile(r"\b(?:chromosome\s+|chr)(\d{1,2}|X|Y|MT|M)(?![\w.:])")
+_CHROMOSOME_CLAIM = re.compile(r"\b(?:chromosome\s+|chr)(\d{1,2}|X|Y|MT|M)(?![\w:]|\.\d)")
 _BAND = r"[pq]\d{1,2}(?:\.\d{1,3})?"
 _CYTOBAND_CLAIM = re.compile(rf"(?<![\w.])((?:\d{{1,2}}|X|Y)){_BAND}(?:\s*[-–]\s*(?:\d{{1,2}}|X|Y)?{_BAND})?(?![\w])")
 _LOCUS_CLAIM = re.compile(
@@ -75,7 +75,7 @@ _SEP = r"(?:\s*[,;]\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+|\s+(?=\.\.\.|…)|(?<=\
 _ITEM_AT = re.compile(_ITEM)
 _SEP_AT = re.compile(_SEP)
 _SERIES_ITEM = re.compile(r"^([A-Za-z]+)[-_ ]?(\d+)$")
-_UNLABELLED_RUN = re.compile(rf"{_ITEM}(?:\s*[;,]\s*{_ITEM}){{4,}}")
+_UNLABELLED_RUN = re.compile(rf"{_ITEM}(?:{_SEP}{_ITEM}){{4,}}")
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:

@@ -185,18 +185,13 @@ def _fetch(client: httpx.Client, name: str, source: Source, dest: Path, bar: Pro
         with os.fdopen(fd, "wb") as out, client.stream("GET", url) as response:
             answered = True
             _check_status(response, name)
-            expected = _declared_length(response)
-            task = bar.add_task(name, total=expected)
+            # httpx itself raises when the connection closes before the declared length arrived
+            task = bar.add_task(name, total=_declared_length(response))
             for chunk in response.iter_bytes(CHUNK_BYTES):
                 out.write(chunk)
                 digest.update(chunk)
                 size += len(chunk)
                 bar.update(task, completed=response.num_bytes_downloaded)
-            if expected is not None and response.num_bytes_downloaded != expected:
-                raise DownloadFailed(
-                    f"{name}: {url} sent {response.num_bytes_downloaded} of {expected} bytes; "
-                    f"kept the previous {target}."
-                )
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, target)
@@ -205,7 +200,7 @@ def _fetch(client: httpx.Client, name: str, source: Source, dest: Path, bar: Pro
         if not answered:
             raise offline_error(f"the '{name}' source", url, err) from err
         raise DownloadFailed(
-            f"{name}: the transfer from {url} broke off after {size:,} bytes ({err}); kept the previous {target}."
+            f"{name}: the transfer from {url} broke off after {size:,} bytes ({err}); {target} was left as it was."
         ) from err
     except BaseException:
         tmp.unlink(missing_ok=True)

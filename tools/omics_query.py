@@ -216,8 +216,9 @@ def _assay_condition(assay: str, var: str, params: dict[str, Any]) -> str:
 
 
 def _biosample_condition(var: str, params: dict[str, Any], biosample: str) -> str:
-    params["biosample"], params["biosample_prefix"] = biosample, biosample + " "
-    return f"({var}.biosample_lc = $biosample OR {var}.biosample_lc STARTS WITH $biosample_prefix)"
+    """Substring match, as the graph API does: 'liver' also finds 'right lobe of liver female adult'."""
+    params["biosample"] = biosample
+    return f"{var}.biosample_lc CONTAINS $biosample"
 
 
 def _band_condition(band: str, params: dict[str, Any]) -> str:
@@ -328,13 +329,19 @@ MATCH (e:Experiment) WHERE e.target_lc = 'ctcf' AND e.assay ENDS WITH 'ChIP-seq'
 ```"""
 
 _FENCED = re.compile(r"```(?:cypher)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
-_BARE = re.compile(r"((?:OPTIONAL\s+)?MATCH\b.*|RETURN\b.*|WITH\b.*|UNWIND\b.*)", re.DOTALL | re.IGNORECASE)
+_CLAUSE_LINE = re.compile(
+    r"^\s*(?:OPTIONAL\s+MATCH|MATCH|WITH|UNWIND|RETURN|CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|CALL|LOAD|COPY|"
+    r"FOREACH|ALTER|INSTALL|ATTACH|EXPORT|IMPORT|USE|SHOW)\b", re.IGNORECASE | re.MULTILINE)
 
 
-def extract_cypher(generated: str) -> str:
+def extract_cypher(generated: str) -> str | None:
+    """The query in a model reply: a fenced block, else the text from the first line that opens with a clause
+    (whatever the clause: a write is kept whole so the read-only check sees it). None when there is none."""
     fenced = _FENCED.search(generated)
-    text = fenced.group(1) if fenced else (m.group(1) if (m := _BARE.search(generated)) else generated)
-    return text.strip().rstrip(";").strip()
+    if fenced:
+        return fenced.group(1).strip().rstrip(";").strip() or None
+    opening = _CLAUSE_LINE.search(generated)
+    return generated[opening.start():].strip().rstrip(";").strip() if opening else None
 
 
 def _llm_query(question: str, graph, llm) -> QueryResult:
@@ -344,6 +351,8 @@ def _llm_query(question: str, graph, llm) -> QueryResult:
     for attempt in (1, 2):
         cypher = extract_cypher(llm.generate(prompt, system=system))
         try:
+            if cypher is None:
+                raise InvalidQuery("the reply holds no Cypher query")
             rows = execute(cypher, graph)
         except ReadOnlyViolation:
             raise  # a write attempt is never retried into something else

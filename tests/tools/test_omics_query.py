@@ -1,0 +1,139 @@
+"""Omics questions to read-only Cypher on the real graph: parser answers agree with the graph API,
+the language-model path is validated and retried, and nothing that writes ever runs."""
+
+import pytest
+
+from kg.errors import ReadOnlyViolation
+from tools.omics_query import (
+    InvalidQuery,
+    UnparsedQuestion,
+    ensure_read_only,
+    graph_schema,
+    run_query,
+    validate_against_schema,
+)
+
+WRITES = [
+    "MATCH (n) DETACH DELETE n",
+    "match (g:Gene) delete g",
+    "CREATE (g:Gene {gene_id: 'X', symbol: 'X'})",
+    "MERGE (g:Gene {gene_id: 'HGNC:11998'}) SET g.symbol = 'PWNED'",
+    "MATCH (g:Gene) WHERE g.symbol = 'TP53' SET g.symbol = 'PWNED' RETURN g.symbol AS s",
+    "MATCH (g:Gene) REMOVE g.summary",
+    "CALL db.labels()",
+    "RETURN apoc.cypher.runWrite('CREATE (n)', {}) AS x",
+    "LOAD CSV FROM 'file:///etc/passwd' AS line RETURN line",
+    "MATCH (n) RETURN count(n) AS n; MATCH (m) DETACH DELETE m",
+    "/* read */ MATCH (n)\nDETACH\nDELETE n",
+    "DROP TABLE Gene",
+    "MATCH (g:Gene) FOREACH (x IN [1] | SET g.symbol = 'Z')",
+]
+
+
+class ScriptedModel:
+    """A text generator that answers with prepared replies, in order, and records its prompts."""
+
+    name = "scripted"
+
+    def __init__(self, replies: list[str]):
+        self.replies, self.prompts = list(replies), []
+
+    def generate(self, prompt: str, *, system: str | None = None, max_new_tokens: int | None = None) -> str:
+        self.prompts.append((system, prompt))
+        return self.replies.pop(0)
+
+
+@pytest.mark.parametrize("cypher", WRITES)
+def test_writes_and_procedures_are_rejected_before_execution(cypher):
+    with pytest.raises(ReadOnlyViolation):
+        ensure_read_only(cypher)
+
+
+def test_read_queries_pass_even_with_keywords_inside_strings():
+    ensure_read_only("MATCH (g:Gene) WHERE g.name = 'delete me; CREATE' RETURN g.symbol AS symbol, g.start AS start")
+
+
+def test_schema_validation_uses_the_graph_schema(graph):
+    schema = graph_schema(graph)
+    assert {"Gene", "Experiment", "Track", "GoTerm"} <= set(schema.nodes) and "TARGETS" in schema.relationships
+    validate_against_schema("MATCH (t:Track) RETURN t.`index` AS i", schema)
+    with pytest.raises(InvalidQuery, match="Protein"):
+        validate_against_schema("MATCH (p:Protein) RETURN p.name AS n", schema)
+    with pytest.raises(InvalidQuery, match="tissue"):
+        validate_against_schema("MATCH (e:Experiment) RETURN e.tissue AS t", schema)
+    with pytest.raises(InvalidQuery, match="BINDS"):
+        validate_against_schema("MATCH (a:Gene)-[:BINDS]->(b:Gene) RETURN a.symbol AS s", schema)
+
+
+def test_biosamples_with_a_target_chip_seq(graph):
+    result = run_query("Which biosamples have POLR2A ChIP-seq?", graph)
+    assert result.path == "parser" and "$target" in result.cypher
+    expected = {e.biosample for e in graph.experiments(assay="ChIP-seq", target="POLR2A")}
+    assert {row["biosample"] for row in result.rows} == expected and expected
+    assert sum(row["experiments"] for row in result.rows) == len(graph.experiments(assay="ChIP-seq", target="POLR2A"))
+
+
+def test_dnase_experiments_in_liver(graph):
+    result = run_query("List DNase-seq experiments in liver", graph)
+    expected = {e.accession for e in graph.experiments(assay="DNase-seq", biosample="liver")}
+    assert {row["accession"] for row in result.rows} == expected and expected
+    assert all(row["assay"] == "DNase-seq" and "liver" in row["biosample"].lower() for row in result.rows)
+
+
+def test_transcription_factors_in_hepg2_exclude_histone_marks(graph):
+    result = run_query("Which transcription factors were profiled by ChIP-seq in HepG2?", graph)
+    targets = {row["target"] for row in result.rows}
+    assert {"CTCF", "POLR2A"} <= targets
+    assert not any(t.startswith(("H3K", "H4K", "H2A")) for t in targets)
+    hepg2 = {e.target for e in graph.experiments(assay="ChIP-seq", biosample="HepG2") if e.target}
+    assert targets <= hepg2
+
+
+def test_genes_in_a_cytoband_and_a_region(graph):
+    band = run_query("Which genes lie in 17p13.1?", graph)
+    assert {row["symbol"] for row in band.rows} == {g.symbol for g in graph.genes_in_cytoband("17p13.1")}
+    assert "TP53" in {row["symbol"] for row in band.rows}
+    tp53 = graph.gene("TP53")
+    region = run_query(f"Which genes overlap chr17:{tp53.start:,}-{tp53.end:,}?", graph)
+    assert {row["symbol"] for row in region.rows} == {g.symbol for g in graph.genes_in_region("17", tp53.start,
+                                                                                               tp53.end)}
+
+
+def test_track_count(graph):
+    result = run_query("How many Enformer tracks measure H3K27ac?", graph)
+    assert result.rows == [{"tracks": len(graph.tracks(target="H3K27ac"))}]
+    assert result.summary == f"{len(graph.tracks(target='H3K27ac'))} tracks."
+
+
+def test_unparsed_question_needs_a_model(graph):
+    with pytest.raises(UnparsedQuestion):
+        run_query("What is the meaning of all this?", graph)
+
+
+def test_model_query_is_validated_and_retried_once_with_the_error(graph):
+    model = ScriptedModel([
+        "```cypher\nMATCH (x:Assay) RETURN x.name AS name\n```",
+        "```cypher\nMATCH (t:Track) WHERE t.assay = 'CAGE' RETURN count(t) AS cage_tracks\n```",
+    ])
+    result = run_query("How many cap analysis measurements exist?", graph, llm=model)
+    assert result.path == "llm" and result.attempts == 2 and result.model == "scripted"
+    assert result.rows == [{"cage_tracks": len(graph.tracks(assay="CAGE"))}]
+    system, retry = model.prompts[1]
+    assert "Unknown node label :Assay" in retry and "(:Track {" in system
+
+
+def test_model_writing_a_write_is_refused_and_nothing_changes(graph):
+    before = graph.stats()
+    for cypher in WRITES:
+        with pytest.raises(ReadOnlyViolation):
+            run_query("Tidy up the graph for me", graph, llm=ScriptedModel([cypher, cypher]))
+    with pytest.raises(ReadOnlyViolation):
+        run_query("MATCH (n) DETACH DELETE n", graph)
+    assert graph.stats() == before
+    assert graph.gene("TP53").symbol == "TP53"
+
+
+def test_model_failing_twice_is_a_clear_error(graph):
+    model = ScriptedModel(["no idea", "MATCH (g:Gene) RETURN g.colour AS c"])
+    with pytest.raises(InvalidQuery, match="after a retry"):
+        run_query("Paint the genes", graph, llm=model)

@@ -1,0 +1,337 @@
+"""`geneverse serve`: the HTTP API (FastAPI) and the web page over the Geneverse agent.
+
+Every answer is computed in a worker thread under a time limit (504 past it), request bodies
+are capped (413 past the cap), the server binds the loopback address unless told otherwise,
+and every error a client can cause comes back as `{"error": message}`, never a traceback.
+"""
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from functools import partial
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import typer
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from swagger_ui_bundle import swagger_ui_path
+
+from agent.answer import AgentAnswer
+from agent.graph import GeneverseAgent
+from kg.errors import (
+    AmbiguousName,
+    BackendUnavailable,
+    GeneNotFound,
+    GeneverseError,
+    GraphNotBuilt,
+    OfflineError,
+    ReadOnlyViolation,
+)
+from kg.graph import GeneGraph, open_graph
+from kg.models import Candidate, Gene
+from kg.output import emit, err_console
+from tools.llm import LLMConfig
+from tools.omics_query import QueryResult, run_query
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEFAULT_TIMEOUT_S = 60.0
+# Questions and a short history fit easily; anything larger is not a question.
+DEFAULT_MAX_BODY_BYTES = 64 * 1024
+MAX_QUESTION_CHARS = 2000
+MAX_HISTORY = 20
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+T = TypeVar("T")
+
+
+class AskRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, examples=["What is the official gene symbol of HER2?"])
+    history: list[AgentAnswer] = Field(
+        [], max_length=MAX_HISTORY, description="earlier answers of this conversation, oldest first"
+    )
+
+
+class QueryRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, examples=["Which genes lie in 17p13.1?"])
+
+
+class ErrorBody(BaseModel):
+    error: str
+    suggestions: list[str] = Field([], description="closest official symbols, for an unknown gene")
+    candidates: list[Candidate] = Field([], description="the genes an ambiguous name points to")
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+    version: str
+    graph_backend: str
+    graph: dict[str, int] = Field(description="node and relationship counts of the gene graph")
+    language_model: bool = Field(description="whether a language model is in the loop")
+    timeout_s: float
+    max_body_bytes: int
+
+
+# The status a client sees for each user-caused error; any other GeneverseError is a 400.
+ERROR_STATUS: list[tuple[type[GeneverseError], int]] = [
+    (GeneNotFound, 404),
+    (AmbiguousName, 409),
+    (ReadOnlyViolation, 403),
+    (GraphNotBuilt, 503),
+    (BackendUnavailable, 503),
+    (OfflineError, 503),
+]
+
+
+def error_status(err: GeneverseError) -> int:
+    return next((status for kind, status in ERROR_STATUS if isinstance(err, kind)), 400)
+
+
+def error_response(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse(ErrorBody(error=message, **extra).model_dump(mode="json"), status_code=status)
+
+
+class BodySizeLimit:
+    """Answer 413 to any request body over `max_bytes`, declared or streamed, before the app reads it."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > self.max_bytes:
+                await self._reject(scope, receive, send)
+                return
+            await self.app(scope, receive, send)  # the HTTP server holds the body to its declared length
+            return
+        # Chunked body: read it up to the cap, then replay it to the app.
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_bytes:
+                await self._reject(scope, receive, send)
+                return
+            if not message.get("more_body"):
+                break
+        replay: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+
+        async def replay_receive() -> Message:
+            return replay.pop() if replay else await receive()
+
+        await self.app(scope, replay_receive, send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_response(413, f"Request body too large: the limit is {self.max_bytes} bytes.")
+        await response(scope, receive, send)
+
+
+# The page loads nothing from elsewhere and talks only to this server.
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+        "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _package_version() -> str:
+    try:
+        return version("geneverse")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def create_app(
+    agent: GeneverseAgent | None = None,
+    graph: GeneGraph | None = None,
+    *,
+    llm: LLMConfig | None = None,
+    use_llm: bool = False,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    workers: int = 2,
+) -> FastAPI:
+    """Build the app. Graph and agent are loaded once here; pass them to share already loaded ones.
+
+    `timeout_s` bounds each request's work; `max_body_bytes` caps request bodies; `workers` is the
+    number of threads answering at once (a timed-out answer keeps its thread until it finishes).
+    """
+    if graph is None:
+        graph = agent.graph if agent is not None else open_graph()
+    if agent is None:
+        agent = GeneverseAgent.from_env(llm=llm, use_llm=use_llm, graph=graph)
+    query_llm = agent.generator() if agent.use_llm else None  # the agent's model writes Cypher too
+    graph_counts = graph.stats()
+    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="geneverse-answer")
+    page_html = (Path(__file__).parent / "static" / "index.html").read_text(encoding="utf-8")
+
+    @asynccontextmanager
+    async def stop_workers_on_shutdown(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    async def run_limited(work: partial[T]) -> T:
+        """Run blocking work in a worker thread; past the time limit the client gets a 504."""
+        future = asyncio.get_running_loop().run_in_executor(executor, work)
+        try:
+            return await asyncio.wait_for(future, timeout_s)
+        except TimeoutError:
+            raise HTTPException(504, f"No answer within the time limit of {timeout_s:g} s.") from None
+
+    app = FastAPI(
+        title="Geneverse",
+        summary="An open agent for genomic and proteomic questions, checked against a gene knowledge graph.",
+        version=_package_version(),
+        docs_url=None,
+        redoc_url=None,
+        lifespan=stop_workers_on_shutdown,
+        responses={400: {"model": ErrorBody}, 413: {"model": ErrorBody}, 422: {"model": ErrorBody}, 504: {"model": ErrorBody}},
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+    app.state.agent, app.state.graph = agent, graph
+
+    @app.exception_handler(GeneverseError)
+    async def geneverse_error(request: Request, err: GeneverseError) -> JSONResponse:
+        return error_response(
+            error_status(err),
+            str(err),
+            suggestions=getattr(err, "suggestions", []),
+            candidates=getattr(err, "candidates", []),
+        )
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, err: HTTPException) -> JSONResponse:
+        return error_response(err.status_code, str(err.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, err: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc'] if part != 'body') or 'body'}: {problem['msg']}"
+            for problem in err.errors()
+        )
+        return error_response(422, f"Invalid request: {problems}")
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, err: Exception) -> JSONResponse:
+        # The server logs the traceback; the client gets one line.
+        return error_response(500, f"Internal error ({type(err).__name__}); the server log has details.")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def page() -> HTMLResponse:
+        return HTMLResponse(page_html, headers=PAGE_HEADERS)
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="Geneverse API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )
+
+    @app.get("/health", response_model=Health, tags=["service"])
+    def health() -> Health:
+        return Health(
+            version=app.version,
+            graph_backend=graph.backend_name,
+            graph=graph_counts,
+            language_model=agent.use_llm,
+            timeout_s=timeout_s,
+            max_body_bytes=max_body_bytes,
+        )
+
+    @app.post("/ask", response_model=AgentAnswer, tags=["agent"])
+    async def ask(request: AskRequest) -> AgentAnswer:
+        """Answer a question; the reply carries its provenance, query rows and corrections."""
+        return await run_limited(partial(agent.ask, request.question, history=request.history or None))
+
+    @app.get(
+        "/genes/{name:path}",
+        response_model=Gene,
+        tags=["graph"],
+        responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}},
+    )
+    async def gene(name: str) -> Gene:
+        """A gene by symbol, alias, previous symbol or HGNC / Ensembl / Entrez / UniProt / OMIM id."""
+        return await run_limited(partial(graph.gene, name))
+
+    @app.post("/query", response_model=QueryResult, tags=["graph"], responses={403: {"model": ErrorBody}})
+    async def query(request: QueryRequest) -> QueryResult:
+        """A natural-language omics question run as read-only Cypher: the query, its rows and a summary."""
+        return await run_limited(partial(run_query, request.question, graph, llm=query_llm))
+
+    return app
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind before serving so that a taken port is one clear message."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as err:
+        sock.close()
+        raise GeneverseError(f"Cannot listen on {host}:{port}: {err.strerror}. Choose another --host/--port.") from None
+    return sock
+
+
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on. The loopback default keeps the server private to this machine.")
+    ] = DEFAULT_HOST,
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=0, max=65535)] = DEFAULT_PORT,
+    use_llm: Annotated[
+        bool,
+        typer.Option(
+            "--llm/--no-llm",
+            help="Put the language model in the loop (configured by GENEVERSE_LLM_* variables).",
+        ),
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds one request may take before it is answered 504.", min=0.1)
+    ] = DEFAULT_TIMEOUT_S,
+    max_body: Annotated[
+        int, typer.Option(help="Largest request body in bytes; larger ones are answered 413.", min=1)
+    ] = DEFAULT_MAX_BODY_BYTES,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the server address as JSON.")] = False,
+) -> None:
+    """Serve the HTTP API and the web page to chat with the agent."""
+    sock = bind_socket(host, port)
+    app = create_app(use_llm=use_llm, timeout_s=timeout, max_body_bytes=max_body)
+    bound_host, bound_port = sock.getsockname()[:2]
+    shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
+    url = f"http://{shown_host}:{bound_port}/"
+    if host not in LOOPBACK_HOSTS:
+        err_console.print(f"[yellow]warning:[/yellow] listening on {host}, reachable from other machines; "
+                          "the API has no authentication.")
+    emit(
+        {"url": url, "docs": f"{url}docs", "openapi": f"{url}openapi.json", "graph_backend": app.state.graph.backend_name,
+         "language_model": use_llm},
+        json_output,
+        render=lambda info: err_console.print(f"Geneverse on [bold]{info['url']}[/bold] (API docs: {info['docs']})"),
+    )
+    uvicorn.Server(uvicorn.Config(app, log_level="warning" if json_output else "info")).run(sockets=[sock])

@@ -210,7 +210,9 @@ _load_plugins()
 def main() -> None:
     """Console entry point: user errors become one message and a non-zero exit."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # a typer.Exit inside a command comes back as its code here
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except GeneverseError as err:
         if "--json" in sys.argv:  # JSON callers get a parseable error as well
             print(json.dumps({"error": str(err), "kind": type(err).__name__}))

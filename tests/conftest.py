@@ -2,6 +2,7 @@
 throwaway GENEVERSE_HOME; converted models stay in the user's cache so they are made only once."""
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("GENEVERSE_MODELS", str(Path.home() / ".cache" / "geneverse" / "models"))
+# the `geneverse` console script of this interpreter, for tests that run the CLI as a user does
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 _TEST_HOME = Path(tempfile.mkdtemp(prefix="geneverse-test-home-"))
 os.environ["GENEVERSE_HOME"] = str(_TEST_HOME)
 

@@ -7,10 +7,11 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from kg.build import build_graph, read_symbol_file
-from kg.errors import GeneNotFound
+from kg.errors import GeneNotFound, GeneverseError
 from kg.graph import open_graph
 from kg.models import Gene
 from kg.output import console, emit
+from kg.paths import home
 
 app = typer.Typer(help="The gene knowledge graph (NCBI, HGNC, Ensembl, GENCODE, GO, ENCODE, ClinVar, HPO).",
                   no_args_is_help=True)
@@ -26,10 +27,13 @@ def build(
     home: Path | None = typer.Option(None, help="Cache folder for the embedded graph (default: GENEVERSE_HOME)"),
     withhold_summaries: Path | None = typer.Option(
         None, help="File of gene symbols whose RefSeq summaries are left out (honest evaluation setting)"),
+    data: Path | None = typer.Option(None, help="Folder of releases in the layout of data/ (default: data/)"),
     as_json: bool = JSON,
 ):
     """Build the graph from data/ into a new location and swap it in when complete."""
     withheld = read_symbol_file(withhold_summaries) if withhold_summaries else set()
+    if data is not None and not data.is_dir():
+        raise GeneverseError(f"no data folder at {data}")
     with Progress(TextColumn("{task.description:<40}"), BarColumn(), TimeElapsedColumn(),
                   console=console, disable=as_json) as progress:
         task = progress.add_task("building", total=BUILD_STEPS)
@@ -37,7 +41,7 @@ def build(
         def step(name: str) -> None:
             progress.update(task, description=name, advance=1)
 
-        manifest = build_graph(home=home, backend=backend, uri=uri, withhold_summaries=withheld, step=step)
+        manifest = build_graph(home=home, backend=backend, uri=uri, withhold_summaries=withheld, data=data, step=step)
         progress.update(task, completed=BUILD_STEPS, description="done")
     emit(manifest, as_json, lambda m: console.print(
         f"Built the {backend} graph in {m['seconds']} s at {m['location']}: "
@@ -98,15 +102,15 @@ def stats(as_json: bool = JSON):
 
 @app.command()
 def download(
-    dest: Path | None = typer.Option(None, help="Folder for the fresh releases (default: the data folder)"),
+    dest: Path | None = typer.Option(None, help="Folder for the fresh releases (default: GENEVERSE_HOME/releases)"),
     sources: list[str] | None = typer.Option(None, "--source", help="Only these sources (repeatable)"),
     as_json: bool = JSON,
 ):
     """Fetch fresh releases from the official sources (needs a network)."""
     from kg.download import download_releases
-    from kg.paths import data_dir
 
-    manifest = download_releases(dest or data_dir(), sources=sources or None, progress=not as_json)
+    # Never overwrite the vendored snapshot that tests and the offline default rely on.
+    manifest = download_releases(dest or home() / "releases", sources=sources or None, progress=not as_json)
     emit(manifest, as_json)
 
 

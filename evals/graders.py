@@ -1,0 +1,256 @@
+"""Graders for gene function descriptions: the paper's Table 1 scores, automated.
+
+Factual score (1 or 0): the answer names the gene by its official symbol and its full official
+name, states no identifier that contradicts the graph (HGNC, Ensembl, Entrez, OMIM, UniProt,
+chromosome and cytoband), and its function content matches the reference: ROUGE-1 recall and
+embedding cosine similarity both at or above thresholds calibrated on real data
+(`evals/calibration.json`, made by `python -m evals.calibrate`).
+
+Structural score (1 or 0): one paragraph, academic register, pathway information, no degenerate
+repetition, length within bounds.
+
+Each sub-check is kept, so a reader sees why an answer scored 0. BLEU (sacrebleu, sentence level,
+0-100) and ROUGE-1 F1 (rouge-score, stemmed, 0-1) against the reference are reported beside.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from finetune.data import clean_summary
+from kg.errors import GeneverseError
+from kg.models import Gene
+
+CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+MIN_WORDS, MAX_WORDS = 40, 300
+
+PATHWAY_WORDS = re.compile(
+    r"\b(pathways?|signal(?:l)?ing|cascades?|metabolism|metabolic|biosynthe\w*|catabol\w*|glycoly\w*|"
+    r"apoptosis|apoptotic|cell cycle|Wnt|Hedgehog|Notch|MAPK|ERK|PI3K|AKT|mTOR|NF-?(?:kappa|κ)B|JAK|STAT|"
+    r"TGF|BMP|insulin|ubiquitin|proteasom\w*|autophagy|DNA repair|transcriptional regulation|"
+    r"immune response|inflammatory response|oxidative phosphorylation|citric acid cycle)\b",
+    re.IGNORECASE,
+)
+# First and second person, chat phrases, exclamations, markdown: not the register of a paper.
+INFORMAL = re.compile(
+    r"(\b(I am|I'm|I've|I will|I can|I think|I hope|[Mm]e|[Mm]y|[Yy]ou|[Yy]our|[Yy]ou're)\b|"
+    r"(?i:\b(sure|certainly|of course|hope this helps|let me|feel free|great question)\b)|"
+    r"!|\*\*|^#|:\)|[\U0001F300-\U0001FAFF])",
+    re.MULTILINE,
+)
+LIST_LINE = re.compile(r"^\s*([-*•]|\d+[.)])\s+", re.MULTILINE)
+WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-']*")
+
+
+class FactualChecks(BaseModel):
+    symbol_right: bool
+    full_name_right: bool
+    no_wrong_identifier: bool
+    content_matches: bool
+    rouge1_recall: float
+    embedding_similarity: float
+    wrong_identifiers: list[str] = []
+
+
+class StructuralChecks(BaseModel):
+    one_paragraph: bool
+    academic_register: bool
+    pathway_information: bool
+    no_degenerate_repetition: bool
+    length_within_bounds: bool
+    words: int
+    repeated_4gram_fraction: float
+
+
+class Grade(BaseModel):
+    factual: int
+    structural: int
+    average: float
+    bleu: float
+    rouge1: float
+    factual_checks: FactualChecks
+    structural_checks: StructuralChecks
+
+    def flat(self) -> dict[str, Any]:
+        """One CSV row: scores, then every sub-check."""
+        row: dict[str, Any] = {k: getattr(self, k) for k in ("factual", "structural", "average", "bleu", "rouge1")}
+        row.update({f"f_{k}": v for k, v in self.factual_checks.model_dump().items()})
+        row["f_wrong_identifiers"] = ";".join(self.factual_checks.wrong_identifiers)
+        row.update({f"s_{k}": v for k, v in self.structural_checks.model_dump().items()})
+        return row
+
+
+class Thresholds(BaseModel):
+    rouge1_recall: float
+    embedding_similarity: float
+    note: str = ""
+
+
+def load_thresholds(path: Path = CALIBRATION_FILE) -> Thresholds:
+    if not path.is_file():
+        raise GeneverseError(f"No grader calibration at {path}. Make it: python -m evals.calibrate")
+    return Thresholds(**json.loads(path.read_text())["thresholds"])
+
+
+def normalise(text: str) -> str:
+    """Lowercase, punctuation to spaces, single spaces: for name matching."""
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(text)
+
+
+# ---------------------------------------------------------------- reference
+
+def reference_text(gene: Gene, go_terms: dict[str, list[str]]) -> tuple[str, str]:
+    """The text an answer is compared with, and where it came from.
+
+    The RefSeq summary when the gene has one; otherwise a description assembled from the graph
+    (official name, locus type, place, direct GO terms), since many genes (pseudogenes, most
+    immunoglobulin segments) have no RefSeq summary.
+    """
+    if clean_summary(gene.summary):
+        return clean_summary(gene.summary), "RefSeq summary"
+    parts = [f"{gene.symbol} ({gene.name or gene.symbol}) is a {gene.locus_type or 'gene'}"
+             + (f" located on chromosome {gene.chromosome}" if gene.chromosome else "")
+             + (f" at {gene.cytoband}" if gene.cytoband else "") + "."]
+    for aspect, verb in (("BP", "It is involved in"), ("MF", "It enables"), ("CC", "It is located in")):
+        if go_terms.get(aspect):
+            parts.append(f"{verb} " + ", ".join(sorted(go_terms[aspect])[:10]) + ".")
+    return " ".join(parts), "graph: name, locus type, GO terms"
+
+
+# ---------------------------------------------------------------- identifiers
+
+_ID_PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("hgnc_id", re.compile(r"\bHGNC:\s?(\d+)\b")),
+    ("ensembl_id", re.compile(r"\b(ENSG\d{11})\b")),
+    ("entrez_id", re.compile(r"\b(?:Entrez|NCBI)?\s*Gene\s*ID[:\s]*(\d+)\b", re.IGNORECASE)),
+    ("omim_id", re.compile(r"\b(?:OMIM|MIM)[:#\s]*(\d{6})\b")),
+    ("uniprot", re.compile(r"\bUniProt(?:KB)?[^.;]{0,20}?\b([OPQ]\d[A-Z0-9]{3}\d|[A-NR-Z]\d(?:[A-Z][A-Z0-9]{2}\d){1,2})\b")),
+    ("chromosome", re.compile(r"\b(?:located|mapped|maps|found|lies|resides|situated|positioned)\s+(?:\w+\s+){0,3}?"
+                              r"(?:on|to)\s+(?:the\s+)?(?:human\s+)?chromosome\s+(\d{1,2}|X|Y)\b",
+                              re.IGNORECASE)),
+    ("cytoband", re.compile(r"\bchromosome\s+((?:\d{1,2}|X|Y)[pq]\d+(?:\.\d+)?)\b", re.IGNORECASE)),
+]
+
+
+def wrong_identifiers(text: str, gene: Gene) -> list[str]:
+    """Identifiers stated in `text` that contradict the graph's record of `gene`."""
+    wrong = []
+    for kind, pattern in _ID_PATTERNS:
+        for match in pattern.finditer(text):
+            value = match.group(1)
+            if kind == "hgnc_id" and gene.hgnc_id and f"HGNC:{value}" != gene.hgnc_id:
+                wrong.append(f"HGNC:{value}")
+            elif kind == "ensembl_id" and gene.ensembl_id and value != gene.ensembl_id:
+                wrong.append(value)
+            elif kind == "entrez_id" and gene.entrez_id and value != gene.entrez_id:
+                wrong.append(f"Gene ID {value}")
+            elif kind == "omim_id" and gene.omim_id and value != gene.omim_id:
+                wrong.append(f"MIM {value}")
+            elif kind == "uniprot" and gene.uniprot_ids and value not in gene.uniprot_ids:
+                wrong.append(f"UniProt {value}")
+            elif kind == "chromosome" and gene.chromosome and value.upper() != gene.chromosome.upper():
+                wrong.append(f"chromosome {value}")
+            elif kind == "cytoband" and gene.cytoband and not _same_band(value, gene.cytoband):
+                wrong.append(f"band {value}")
+    return wrong
+
+
+def _same_band(stated: str, truth: str) -> bool:
+    """'17q21' agrees with '17q21.31' (coarser or finer statement of the same place)."""
+    stated, truth = stated.lower(), truth.lower().split("-")[0]
+    return truth.startswith(stated) or stated.startswith(truth)
+
+
+# ---------------------------------------------------------------- scores
+
+@lru_cache(maxsize=1)
+def _rouge() -> Any:
+    from rouge_score import rouge_scorer
+
+    return rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)
+
+
+def rouge1(candidate: str, reference: str) -> tuple[float, float]:
+    """(recall, F1) of unigrams, stemmed."""
+    score = _rouge().score(reference, candidate)["rouge1"]
+    return score.recall, score.fmeasure
+
+
+def bleu(candidate: str, reference: str) -> float:
+    import sacrebleu
+
+    return sacrebleu.sentence_bleu(candidate, [reference]).score
+
+
+def repeated_4gram_fraction(tokens: list[str]) -> float:
+    grams = [tuple(tokens[i : i + 4]) for i in range(len(tokens) - 3)]
+    if not grams:
+        return 0.0
+    counts = Counter(grams)
+    return sum(c - 1 for c in counts.values()) / len(grams)
+
+
+def structural_checks(text: str) -> StructuralChecks:
+    stripped = text.strip()
+    tokens = [w.lower() for w in words(stripped)]
+    blocks = [b for b in stripped.split("\n") if b.strip()]
+    repetition = repeated_4gram_fraction(tokens)
+    return StructuralChecks(
+        one_paragraph=len(blocks) == 1 and not LIST_LINE.search(stripped),
+        academic_register=not INFORMAL.search(stripped),
+        pathway_information=bool(PATHWAY_WORDS.search(stripped)),
+        no_degenerate_repetition=repetition <= 0.15,
+        length_within_bounds=MIN_WORDS <= len(tokens) <= MAX_WORDS,
+        words=len(tokens),
+        repeated_4gram_fraction=round(repetition, 4),
+    )
+
+
+def factual_checks(text: str, gene: Gene, reference: str, similarity: float,
+                   thresholds: Thresholds) -> FactualChecks:
+    recall, _ = rouge1(text, reference)
+    wrong = wrong_identifiers(text, gene)
+    name = normalise(gene.name or "")
+    return FactualChecks(
+        symbol_right=bool(re.search(rf"(?<![A-Za-z0-9-]){re.escape(gene.symbol)}(?![A-Za-z0-9-])", text)),
+        full_name_right=bool(name) and name in normalise(text),
+        no_wrong_identifier=not wrong,
+        content_matches=recall >= thresholds.rouge1_recall and similarity >= thresholds.embedding_similarity,
+        rouge1_recall=round(recall, 4),
+        embedding_similarity=round(similarity, 4),
+        wrong_identifiers=wrong,
+    )
+
+
+def grade(text: str, gene: Gene, reference: str, similarity: float, thresholds: Thresholds) -> Grade:
+    """Grade one answer. `similarity` is the embedding cosine of answer and reference (batched by the caller)."""
+    fact = factual_checks(text, gene, reference, similarity, thresholds)
+    struct = structural_checks(text)
+    factual = int(fact.symbol_right and fact.full_name_right and fact.no_wrong_identifier and fact.content_matches)
+    structural = int(struct.one_paragraph and struct.academic_register and struct.pathway_information
+                     and struct.no_degenerate_repetition and struct.length_within_bounds)
+    _, f1 = rouge1(text, reference)
+    return Grade(factual=factual, structural=structural, average=(factual + structural) / 2,
+                 bleu=round(bleu(text, reference), 3), rouge1=round(f1, 4),
+                 factual_checks=fact, structural_checks=struct)
+
+
+def pearson(xs: list[float], ys: list[float]) -> tuple[float | None, float | None]:
+    """Pearson r and p-value; None when either side is constant or too short."""
+    from scipy.stats import pearsonr
+
+    if len(xs) < 3 or len(set(xs)) < 2 or len(set(ys)) < 2:
+        return None, None
+    result = pearsonr(xs, ys)
+    return float(result.statistic), float(result.pvalue)

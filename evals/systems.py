@@ -1,0 +1,224 @@
+"""Systems that describe genes, built from a configuration file (`evals/systems.toml`).
+
+A system turns gene symbols into descriptions. Kinds: "llm" (the language model alone), "rag"
+(Chroma retrieval, then the model) and "agent" (the Geneverse agent's describe: model draft, then
+graph post-correction). A user adds a model, an adapter or an endpoint by adding a section to the
+file; no code changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from kg.errors import GeneverseError
+from tools.llm import DEFAULT_ADAPTER_DIR, DESCRIBE_PROMPT, LLMConfig, ModelUnavailable, load_llm
+
+DEFAULT_SYSTEMS_FILE = Path(__file__).with_name("systems.toml")
+MAX_NEW_TOKENS = 200
+
+
+class SystemSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    kind: Literal["llm", "rag", "agent"]
+    label: str | None = None
+    backend: Literal["default", "hf", "openai"] = "default"
+    model_path: str | None = None
+    adapter: str | None = "none"
+    base_url: str | None = None
+    api_key: str | None = None
+    model: str | None = None
+    k: int = 5
+    batch: int = 8
+    max_new_tokens: int = MAX_NEW_TOKENS
+
+    @property
+    def reads_graph(self) -> bool:
+        """Whether the answers depend on the graph or index (and so on the withheld-summaries setting)."""
+        return self.kind in ("rag", "agent")
+
+    def llm_config(self) -> LLMConfig:
+        adapter = None if (self.adapter or "none").lower() == "none" else self.adapter
+        if adapter == "default" and not (DEFAULT_ADAPTER_DIR / "adapter_config.json").is_file():
+            raise ModelUnavailable(
+                f"System '{self.name}' needs the Geneverse LoRA adapter, which is not trained yet "
+                f"(no {DEFAULT_ADAPTER_DIR}/adapter_config.json). Train it with `geneverse finetune`.")
+        return LLMConfig(backend=self.backend, model_path=self.model_path, adapter=adapter,
+                         base_url=self.base_url, api_key=self.api_key, model=self.model,
+                         max_new_tokens=self.max_new_tokens, temperature=0.0)
+
+
+def load_specs(path: Path = DEFAULT_SYSTEMS_FILE) -> dict[str, SystemSpec]:
+    if not path.is_file():
+        raise GeneverseError(f"No systems file at {path}")
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as err:
+        raise GeneverseError(f"{path}: not valid TOML: {err}") from err
+    specs = {}
+    for name, values in raw.get("systems", {}).items():
+        try:
+            specs[name] = SystemSpec(name=name, **values)
+        except ValueError as err:
+            raise GeneverseError(f"{path}: system '{name}': {err}") from err
+    return specs
+
+
+def select_specs(names: list[str], path: Path = DEFAULT_SYSTEMS_FILE) -> list[SystemSpec]:
+    specs = load_specs(path)
+    unknown = [n for n in names if n not in specs]
+    if unknown:
+        raise GeneverseError(f"Unknown system(s) {', '.join(unknown)}; {path} defines {', '.join(specs)}")
+    return [specs[n] for n in names]
+
+
+class Description(BaseModel):
+    symbol: str
+    text: str
+    seconds: float
+    model: str | None = None
+    provenance: dict[str, Any] = {}
+    error: str | None = None
+
+
+class CachedGenerator:
+    """A language model behind a persistent cache of greedy generations (JSONL, one line per prompt).
+
+    Greedy decoding makes a prompt's text a pure function of the model, so a generation is computed
+    once per output folder: a resumed run, the withheld-summaries run of a system that never reads the
+    graph, and the agent's draft (the same prompt to the same model as the fine-tuned system) reuse it.
+    The seconds spent are kept with each text, so timings stay honest on a cache hit.
+    """
+
+    def __init__(self, llm: Any, path: Path | None):
+        self.llm, self.path, self.name = llm, path, llm.name
+        self.entries: dict[str, dict[str, Any]] = {}
+        if path is not None and path.is_file():
+            for line in path.read_text().splitlines():
+                if line.strip():
+                    entry = json.loads(line)
+                    self.entries[entry["key"]] = entry
+
+    def key(self, prompt: str, system: str | None, max_new_tokens: int | None) -> str:
+        tokens = max_new_tokens or self.llm.config.max_new_tokens
+        return hashlib.sha256(json.dumps([self.name, system, tokens, prompt]).encode()).hexdigest()[:24]
+
+    def seconds(self, prompt: str, system: str | None = None, max_new_tokens: int | None = None) -> float:
+        return self.entries[self.key(prompt, system, max_new_tokens)]["seconds"]
+
+    def generate(self, prompt: str, *, system: str | None = None, max_new_tokens: int | None = None) -> str:
+        return self.generate_batch([prompt], system=system, max_new_tokens=max_new_tokens)[0]
+
+    def generate_batch(self, prompts: list[str], *, system: str | None = None,
+                       max_new_tokens: int | None = None) -> list[str]:
+        keys = [self.key(p, system, max_new_tokens) for p in prompts]
+        missing = [p for p, k in zip(prompts, keys, strict=True) if k not in self.entries]
+        if missing:
+            started = time.perf_counter()
+            texts = self.llm.generate_batch(missing, system=system, max_new_tokens=max_new_tokens)
+            each = (time.perf_counter() - started) / len(missing)
+            new = [{"key": self.key(p, system, max_new_tokens), "text": t, "seconds": round(each, 3)}
+                   for p, t in zip(missing, texts, strict=True)]
+            self.entries.update((e["key"], e) for e in new)
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with self.path.open("a") as sink:
+                    sink.writelines(json.dumps(e) + "\n" for e in new)
+        return [self.entries[k]["text"] for k in keys]
+
+    def chat_model(self) -> Any:
+        return self.llm.chat_model()
+
+
+class DescribeSystem:
+    """Describes a batch of genes; subclasses say how."""
+
+    def __init__(self, spec: SystemSpec):
+        self.spec = spec
+
+    @property
+    def batch_size(self) -> int:
+        return self.spec.batch
+
+    def describe_batch(self, symbols: list[str]) -> list[Description]:
+        raise NotImplementedError
+
+
+class LLMSystem(DescribeSystem):
+    def __init__(self, spec: SystemSpec, cache: Path | None = None):
+        super().__init__(spec)
+        self.llm = CachedGenerator(load_llm(spec.llm_config()), cache)
+
+    def describe_batch(self, symbols: list[str]) -> list[Description]:
+        prompts = [DESCRIBE_PROMPT.format(symbol=s) for s in symbols]
+        texts = self.llm.generate_batch(prompts)
+        return [Description(symbol=s, text=t, seconds=self.llm.seconds(p), model=self.llm.name,
+                            provenance={"tool": "llm.describe"})
+                for s, p, t in zip(symbols, prompts, texts, strict=True)]
+
+
+class RagDescribeSystem(DescribeSystem):
+    def __init__(self, spec: SystemSpec, index: Any, cache: Path | None = None):
+        from retrieval.rag import RagSystem
+
+        super().__init__(spec)
+        self.llm = CachedGenerator(load_llm(spec.llm_config()), cache)
+        self.rag = RagSystem(index, self.llm, k=spec.k, question=DESCRIBE_PROMPT)
+
+    def describe_batch(self, symbols: list[str]) -> list[Description]:
+        from retrieval.rag import SYSTEM
+
+        started = time.perf_counter()
+        retrieved = [self.rag.retrieve(s) for s in symbols]
+        retrieval_each = (time.perf_counter() - started) / len(symbols)
+        prompts = [self.rag.prompt(s, docs) for s, docs in zip(symbols, retrieved, strict=True)]
+        texts = self.llm.generate_batch(prompts, system=SYSTEM)
+        return [Description(symbol=s, text=t, seconds=retrieval_each + self.llm.seconds(p, SYSTEM),
+                            model=self.llm.name,
+                            provenance={"tool": "retrieval.rag", "records": [d.gene_id for d in docs],
+                                        "retrieved": [d.symbol for d in docs]})
+                for s, p, t, docs in zip(symbols, prompts, texts, retrieved, strict=True)]
+
+
+class AgentDescribeSystem(DescribeSystem):
+    def __init__(self, spec: SystemSpec, graph: Any, cache: Path | None = None):
+        from agent.graph import GeneverseAgent
+
+        super().__init__(spec)
+        self.agent = GeneverseAgent(graph, llm_config=spec.llm_config(), use_llm=False)
+        # The agent drafts with its language model, loaded lazily into this slot; handing it the cached
+        # model lets a batch of drafts be generated together (and shared with an identical llm system).
+        self.llm = CachedGenerator(load_llm(spec.llm_config()), cache)
+        self.agent._generator = self.llm
+
+    def describe_batch(self, symbols: list[str]) -> list[Description]:
+        prompts = [DESCRIBE_PROMPT.format(symbol=s) for s in symbols]
+        self.llm.generate_batch(prompts)
+        described = []
+        for symbol, prompt in zip(symbols, prompts, strict=True):
+            started = time.perf_counter()
+            answer = self.agent.describe(symbol)
+            described.append(Description(
+                symbol=symbol, text=answer.text,
+                seconds=self.llm.seconds(prompt) + time.perf_counter() - started,
+                model=answer.provenance.model, provenance=answer.provenance.model_dump(mode="json"),
+                error=answer.error))
+        return described
+
+
+def build_system(spec: SystemSpec, graph: Any, index: Any, cache: Path | None = None) -> DescribeSystem:
+    """The runnable system for `spec`; `graph` and `index` are those of the evaluation setting,
+    `cache` the generation cache file of the run."""
+    if spec.kind == "llm":
+        return LLMSystem(spec, cache)
+    if spec.kind == "rag":
+        return RagDescribeSystem(spec, index, cache)
+    return AgentDescribeSystem(spec, graph, cache)

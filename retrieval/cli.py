@@ -1,0 +1,71 @@
+"""`geneverse rag`: build and query the Chroma index of gene documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from kg.errors import GeneverseError
+from kg.output import console, emit
+from retrieval.embedder import SentenceEmbedder
+from retrieval.index import BuildReport, GeneIndex, RetrievedDoc
+
+app = typer.Typer(help="Chroma index of gene documents (retrieval baseline).", no_args_is_help=True)
+
+PathOption = typer.Option(None, "--path", help="index folder (default $GENEVERSE_HOME/index)")
+EmbedderOption = typer.Option(None, "--embedder", help="sentence-transformers folder (default all-MiniLM-L6-v2)")
+
+
+def read_symbols(path: Path) -> list[str]:
+    """One gene symbol per line; blank lines and '#' comments ignored."""
+    if not path.is_file():
+        raise GeneverseError(f"No such file: {path}")
+    return [line.split("#")[0].strip() for line in path.read_text().splitlines()
+            if line.split("#")[0].strip()]
+
+
+@app.command("index")
+def index_command(
+    path: Path | None = PathOption,
+    embedder: str | None = EmbedderOption,
+    genes: Path | None = typer.Option(None, "--genes", help="index only these genes (one symbol per line)"),
+    withhold_summaries: Path | None = typer.Option(
+        None, "--withhold-summaries", help="index these genes without their RefSeq summary (one per line)"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Build or update the index: only new or changed gene documents are embedded."""
+    from kg.graph import open_graph
+
+    graph = open_graph()
+    index = GeneIndex.open(path, SentenceEmbedder(embedder))
+    report = index.build(graph, genes=read_symbols(genes) if genes else None,
+                         withhold_summaries=set(read_symbols(withhold_summaries)) if withhold_summaries
+                         else set(), progress=not as_json)
+
+    def render(r: BuildReport) -> None:
+        console.print(f"{r.documents} gene documents at {r.location}: {r.embedded} embedded, "
+                      f"{r.unchanged} unchanged, {r.removed} removed, {r.withheld} without summary (withheld)")
+
+    emit(report, as_json, render)
+
+
+@app.command("search")
+def search_command(
+    text: str = typer.Argument(..., help="free text, e.g. 'hedgehog signalling transcription factor'"),
+    k: int = typer.Option(5, "-k", "--k", min=1, max=100),
+    path: Path | None = PathOption,
+    embedder: str | None = EmbedderOption,
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The k gene documents nearest to TEXT."""
+    docs = GeneIndex.open(path, SentenceEmbedder(embedder)).search(text, k)
+
+    def render(found: list[RetrievedDoc]) -> None:
+        table = Table("symbol", "score", "document")
+        for doc in found:
+            table.add_row(doc.symbol, f"{doc.score:.3f}", doc.text[:160] + ("…" if len(doc.text) > 160 else ""))
+        console.print(table)
+
+    emit(docs, as_json, render)

@@ -8,6 +8,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field, ValidationError
 
 from agent.entities import LinkedEntities
+from tools.omics_query import looks_like_cypher
 
 Route = Literal[
     "official_symbol", "identifier", "chromosome", "cytoband", "protein_coding", "diseases_of_gene",
@@ -131,6 +132,8 @@ def rule_route(question: str, entities: LinkedEntities) -> RouteDecision:
     gene = entities.gene.symbol if entities.gene else None
     symbols = [g.symbol for g in entities.genes]
     omics = entities.omics
+    if looks_like_cypher(q):
+        return RouteDecision(route="omics_query", args={"question": q}, reason="a Cypher statement")
     if image := _IMAGE.search(q):
         if _has(r"\bmarker\b", q) and gene:
             cell = re.search(r"\bmarker(?: gene)? (?:of|for) (?:the )?(.+?)(?: cells?)?(?: in\b|[?.]|$)", q, re.IGNORECASE)

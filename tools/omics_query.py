@@ -58,7 +58,7 @@ class QueryResult(BaseModel):
     params: dict[str, Any] = {}
     rows: list[dict[str, Any]]
     summary: str
-    path: Literal["parser", "llm"]
+    path: Literal["parser", "llm", "cypher"]
     attempts: int = Field(1, description="queries generated (the LLM path retries once after an error)")
     model: str | None = None
 
@@ -330,8 +330,9 @@ MATCH (e:Experiment) WHERE e.target_lc = 'ctcf' AND e.assay ENDS WITH 'ChIP-seq'
 
 _FENCED = re.compile(r"```(?:cypher)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
 _CLAUSE_LINE = re.compile(
-    r"^\s*(?:OPTIONAL\s+MATCH|MATCH|WITH|UNWIND|RETURN|CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|CALL|LOAD|COPY|"
-    r"FOREACH|ALTER|INSTALL|ATTACH|EXPORT|IMPORT|USE|SHOW)\b", re.IGNORECASE | re.MULTILINE)
+    r"^\s*(?:/\*.*?\*/\s*)*(?P<keyword>OPTIONAL\s+MATCH|MATCH|WITH|UNWIND|RETURN|CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|CALL|LOAD|COPY|"
+    r"FOREACH|ALTER|INSTALL|ATTACH|EXPORT|IMPORT|CHECKPOINT|USE|SHOW|GRANT|REVOKE|BEGIN|COMMIT)\b",
+    re.IGNORECASE | re.MULTILINE)
 
 
 def extract_cypher(generated: str) -> str | None:
@@ -368,7 +369,10 @@ def _llm_query(question: str, graph, llm) -> QueryResult:
 
 def run_query(question: str, graph, llm=None, terms: OmicsTerms | None = None) -> QueryResult:
     """Answer an omics question with a read-only query: the parser first, the language model if given."""
-    ensure_question_is_not_cypher_write(question)
+    if looks_like_cypher(question):  # Cypher typed by the user is held to the same checks as generated Cypher
+        rows = execute(question, graph)
+        return QueryResult(question=question, cypher=question.strip(), rows=rows, summary=summarise("rows", rows),
+                           path="cypher")
     terms = terms or extract_terms(question, graph)
     parsed = parse_question(question, terms)
     if parsed is not None:
@@ -381,8 +385,11 @@ def run_query(question: str, graph, llm=None, terms: OmicsTerms | None = None) -
     return _llm_query(question, graph, llm)
 
 
-def ensure_question_is_not_cypher_write(question: str) -> None:
-    """A question that is itself Cypher is held to the same read-only rule as any generated query."""
-    if re.match(r"^\s*(?:OPTIONAL\s+MATCH|MATCH|WITH|UNWIND|RETURN|CREATE|MERGE|CALL|DROP|LOAD|COPY)\b", question,
-                re.IGNORECASE):
-        ensure_read_only(question)
+def looks_like_cypher(text: str) -> bool:
+    """True when the text is a Cypher statement, read or write: it opens with a clause written in capitals
+    ('CHECKPOINT', 'DROP TABLE Gene') or with any clause followed by a pattern ('match (n) delete n'), so
+    'Show me the tracks' and 'Return the genes in 17p13' stay questions."""
+    opening = _CLAUSE_LINE.match(text.strip())
+    if opening is None:
+        return False
+    return opening.group("keyword").isupper() or bool(re.search(r"[({]", text))

@@ -115,3 +115,11 @@ def test_real_model_in_the_loop_loads_once(graph, tmp_path):
     assert reply.answer == "chrX" and reply.provenance.model == "tiny-llama"
     described = agent.describe("XIST")
     assert described.provenance.model == "tiny-llama" and described.answer == "XIST" and described.error is None
+
+
+@pytest.mark.parametrize("statement", ["CALL db.labels()", "MATCH (n) DETACH DELETE n", "CHECKPOINT"])
+def test_cypher_writes_asked_of_the_agent_are_refused(agent, graph, statement):
+    before = graph.stats()
+    reply = agent.ask(statement)
+    assert reply.route == "omics_query" and reply.answer is None and "read-only" in reply.error
+    assert graph.stats() == before

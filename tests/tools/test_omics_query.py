@@ -137,3 +137,10 @@ def test_model_failing_twice_is_a_clear_error(graph):
     model = ScriptedModel(["no idea", "MATCH (g:Gene) RETURN g.colour AS c"])
     with pytest.raises(InvalidQuery, match="after a retry"):
         run_query("Paint the genes", graph, llm=model)
+
+
+def test_cypher_typed_by_the_user_runs_only_when_it_reads(graph):
+    result = run_query("MATCH (t:Track) WHERE t.assay = 'CAGE' RETURN count(t) AS cage", graph)
+    assert result.path == "cypher" and result.rows == [{"cage": len(graph.tracks(assay="CAGE"))}]
+    with pytest.raises(InvalidQuery):
+        run_query("MATCH (p:Protein) RETURN p.name AS name", graph)

@@ -138,7 +138,7 @@ _ASSAYS: list[tuple[re.Pattern[str], str]] = [
 TRACK_ASSAY = {"ChIP-seq": "CHIP", "TF ChIP-seq": "CHIP", "DNase-seq": "DNASE", "ATAC-seq": "ATAC", "CAGE": "CAGE"}
 _BIOSAMPLE_BASE_END = re.compile(
     r"\s+(?:male|female|originated|genetically|treated|stably|transfected|and|nuclear|cytosolic)\b|\s*[(,]")
-CYTOBAND = re.compile(r"(?<![\w.:])(\d{1,2}|X|Y)([pq]\d{1,2}(?:\.\d{1,3})?)(?![\w.])")
+CYTOBAND = re.compile(r"(?<![\w.:])(\d{1,2}|X|Y)([pq]\d{1,2}(?:\.\d{1,3})?)(?!\w|\.\d)")
 REGION = re.compile(r"\bchr(\w{1,2})\s*:\s*([\d,]+)\s*[-–]\s*([\d,]+)", re.IGNORECASE)
 GO_ID = re.compile(r"\bGO:\d{7}\b")
 
@@ -245,6 +245,8 @@ def parse_question(question: str, terms: OmicsTerms) -> tuple[str, dict[str, Any
             conditions.append("t.target_lc = $target")
         if terms.biosample:
             conditions.append(_biosample_condition("t", params, terms.biosample))
+        if not conditions and re.search(r"\btracks?\s+(?:measure|measuring|for|of|in|with|from|that)\s+\S", q):
+            return None  # it names a filter that linked to nothing: all tracks would be a wrong answer
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         if counting:
             return f"MATCH (t:Track){where} RETURN count(t) AS tracks", params, "count"

@@ -10,6 +10,7 @@ the five records the answer cites)."""
 import argparse
 import json
 import random
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -139,8 +140,8 @@ def _omics_items(graph, sample: Callable) -> Iterator[tuple[str, str, Any, str]]
         biosamples = sorted({e.biosample for e in graph.experiments(assay="ChIP-seq", target=target)})
         if len(biosamples) <= 40:
             yield "chip_biosamples", target, biosamples, "set"
-    bands = sorted({g["cytoband"] for g in _genes(graph) if g["cytoband"] and "-" not in g["cytoband"]
-                    and "." in g["cytoband"]})
+    bands = sorted({g["cytoband"] for g in _genes(graph)
+                    if g["cytoband"] and re.fullmatch(r"(?:\d{1,2}|X|Y)[pq]\d{1,2}\.\d{1,3}", g["cytoband"])})
     for band in sample(bands):
         symbols = sorted({g.symbol for g in graph.genes_in_cytoband(band)})
         if 1 <= len(symbols) <= 40:

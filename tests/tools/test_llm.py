@@ -15,14 +15,7 @@ from kg.errors import BackendUnavailable
 from tools.llm import DESCRIBE_PROMPT, LLMConfig, ModelUnavailable, load_llm, packaged_model_dir
 
 
-@pytest.fixture(scope="module")
-def packaged_home(pytestconfig):
-    """GENEVERSE_HOME whose converted SmolLM2 folder survives between runs (conversion takes ~30 s)."""
-    return pytestconfig.cache.mkdir("geneverse-home")
-
-
-def test_packaged_model_generates_deterministically(packaged_home, monkeypatch):
-    monkeypatch.setenv("GENEVERSE_HOME", str(packaged_home))
+def test_packaged_model_generates_deterministically():
     folder = packaged_model_dir()
     assert (folder / "model.safetensors").is_file()
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".smollm2")]  # no staging left

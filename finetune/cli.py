@@ -1,0 +1,98 @@
+"""`geneverse finetune`: instruction data from the graph, LoRA / full SFT of language models, and LoRA of
+LLaVA-style multimodal models."""
+
+from pathlib import Path
+
+import typer
+
+from kg.output import console, emit
+from tools.llm import LLMConfig
+
+app = typer.Typer(help="Build instruction data from the graph and fine-tune language and multimodal models.",
+                  no_args_is_help=True)
+
+JSON = typer.Option(False, "--json", help="Print JSON.")
+
+
+def teacher_config(teacher: str | None) -> LLMConfig | None:
+    """'default' (packaged model), an http(s) URL (OpenAI-compatible endpoint) or an HF model folder."""
+    if teacher is None:
+        return None
+    if teacher == "default":
+        return LLMConfig(adapter=None)
+    if teacher.startswith(("http://", "https://")):
+        return LLMConfig.from_env(backend="openai", base_url=teacher)
+    return LLMConfig(backend="hf", model_path=teacher, adapter=None)
+
+
+@app.command()
+def data(
+    out: Path = typer.Option(..., help="Folder for train/val/test/heldout JSONL and the data card"),
+    seed: int = typer.Option(13, help="Seed of the gene-level split"),
+    val_fraction: float = typer.Option(0.05, help="Share of genes in validation"),
+    test_fraction: float = typer.Option(0.05, help="Share of genes in test"),
+    all_genes: bool = typer.Option(False, "--all-genes", help="Also genes without a RefSeq summary"),
+    max_genes: int | None = typer.Option(None, help="Keep at most this many genes (quick builds)"),
+    teacher: str | None = typer.Option(
+        None, help="Add synthetic descriptions of protein-coding genes from a teacher model: 'default', an HF "
+                   "folder, or an OpenAI-compatible base URL (off by default)"),
+    as_json: bool = JSON,
+):
+    """Instruction data for gene descriptions, built from the graph; the paper's 20 test genes are held out."""
+    from finetune.data import DataConfig, write_dataset
+    from kg.graph import open_graph
+
+    config = DataConfig(seed=seed, val_fraction=val_fraction, test_fraction=test_fraction,
+                        require_summary=not all_genes, max_genes=max_genes, teacher=teacher_config(teacher))
+    with open_graph() as graph, console.status("building instruction data", spinner="dots") as status:
+        if as_json:
+            status.stop()
+        card = write_dataset(graph, out, config)
+    emit(card, as_json, lambda c: console.print(
+        f"Wrote {out}: " + ", ".join(f"{n:,} {s}" for s, n in c["records"].items()) + f" (data card: {out}/README.md)"))
+
+
+@app.command()
+def llm(
+    data: Path = typer.Option(..., help="Dataset folder (train.jsonl, val.jsonl) or one JSONL file"),
+    out: Path = typer.Option(..., help="Output folder: adapter (or full model), checkpoints, metrics"),
+    base: str = typer.Option("default", help="HF model folder, or 'default' for the packaged SmolLM2-135M"),
+    full: bool = typer.Option(False, "--full", help="Full fine-tuning instead of LoRA"),
+    mixed_precision: str = typer.Option("no", help="no, bf16 (fast on CPUs with AMX and recent GPUs) or fp16"),
+    lora_r: int = typer.Option(8), lora_alpha: int = typer.Option(16), lora_dropout: float = typer.Option(0.05),
+    lora_targets: str = typer.Option("q_proj,k_proj,v_proj,o_proj", help="Comma-separated module names"),
+    lr: float = typer.Option(2e-4, help="Learning rate"),
+    epochs: float = typer.Option(1.0),
+    max_steps: int | None = typer.Option(None, help="Optimizer steps (overrides --epochs)"),
+    cutoff_len: int = typer.Option(2048, help="Tokens per example (prompt + response)"),
+    batch_size: int = typer.Option(4), grad_accum: int = typer.Option(1, help="Gradient accumulation steps"),
+    warmup_steps: int = typer.Option(0),
+    template: str = typer.Option("auto", help="auto (chat template when the model has one), chat, alpaca"),
+    max_train_examples: int | None = typer.Option(None, help="Train on the first N training records"),
+    max_val_examples: int = typer.Option(64, help="Validation records for the held-out loss"),
+    eval_every: int = typer.Option(50), save_every: int = typer.Option(50),
+    seed: int = typer.Option(42),
+    resume: bool = typer.Option(True, help="Resume from the latest checkpoint in --out"),
+    stop_after_steps: int | None = typer.Option(None, help="Pause with a checkpoint after N steps of this run"),
+    as_json: bool = JSON,
+):
+    """Supervised fine-tuning (LoRA by default) of a causal LM; also runs under `accelerate launch`."""
+    from finetune.sft import SFTConfig, train
+
+    if template not in ("auto", "chat", "alpaca"):
+        raise typer.BadParameter("choose auto, chat or alpaca", param_hint="--template")
+    if mixed_precision not in ("no", "bf16", "fp16"):
+        raise typer.BadParameter("choose no, bf16 or fp16", param_hint="--mixed-precision")
+    config = SFTConfig(
+        base=base, data=str(data), out=str(out), full_finetune=full, mixed_precision=mixed_precision, lora_r=lora_r, lora_alpha=lora_alpha,
+        lora_dropout=lora_dropout, lora_targets=[t.strip() for t in lora_targets.split(",") if t.strip()],
+        learning_rate=lr, epochs=epochs, max_steps=max_steps, cutoff_len=cutoff_len, batch_size=batch_size,
+        grad_accum=grad_accum, warmup_steps=warmup_steps, template=template,
+        max_train_examples=max_train_examples, max_val_examples=max_val_examples, eval_every=eval_every,
+        save_every=save_every, seed=seed, resume=resume, stop_after_steps=stop_after_steps,
+    )
+    result = train(config, progress=not as_json)
+    emit(result, as_json, lambda r: console.print(
+        f"{'Finished' if r.finished else 'Paused at'} step {r.steps}/{r.total_steps}: train loss {r.train_loss}, "
+        f"validation loss {r.val_loss_before} -> {r.val_loss_after}, {r.tokens_per_s:.0f} tokens/s, "
+        f"peak memory {r.peak_memory_mb:.0f} MB; saved to {r.out}"))

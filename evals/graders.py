@@ -139,16 +139,40 @@ _ID_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("chromosome", re.compile(r"\b(?:located|mapped|maps|found|lies|resides|situated|positioned)\s+(?:\w+\s+){0,3}?"
                               r"(?:on|to)\s+(?:the\s+)?(?:human\s+)?chromosome\s+(\d{1,2}|X|Y)\b",
                               re.IGNORECASE)),
-    ("cytoband", re.compile(r"\bchromosome\s+((?:\d{1,2}|X|Y)[pq]\d+(?:\.\d+)?)\b", re.IGNORECASE)),
+    ("cytoband", re.compile(r"\b(?:at|on|to|in|band|chromosome|region|locus)\s+"
+                            r"((?:[1-9]|1\d|2[0-2]|X|Y)[pq]\d{1,2}(?:\.\d{1,2})?)\b", re.IGNORECASE)),
 ]
 
 
+# Words that move a statement off the subject gene: "a pseudogene of this gene is on chromosome X".
+_OTHER_SUBJECT = re.compile(r"\b(pseudogenes?|paralogs?|paralogues?|homologs?|homologues?|cluster|family|members?|"
+                            r"forms?|related|similar|other|isoforms? encoded|see)\b", re.IGNORECASE)
+_SYMBOL_LIKE = re.compile(r"\b[A-Z][A-Z0-9]*[A-Z][A-Z0-9-]*\b")
+_NOT_SYMBOLS = {"HGNC", "MIM", "OMIM", "ID", "DNA", "RNA", "mRNA", "NCBI", "UNIPROT", "UNIPROTKB", "GENE", "ENSG"}
+
+
+def _about_subject(text: str, start: int, gene: Gene) -> bool:
+    """Whether an identifier at `start` is stated of the subject gene: no other gene symbol and no
+    "pseudogene / paralog / family / see ..." wording between the sentence start and the identifier."""
+    full_stop, newline = text.rfind(". ", 0, start), text.rfind("\n", 0, start)
+    sentence_start = max(full_stop + 2 if full_stop >= 0 else 0, newline + 1)
+    before = text[sentence_start:start]
+    if _OTHER_SUBJECT.search(before):
+        return False
+    others = {t for t in _SYMBOL_LIKE.findall(before) if t.upper() not in _NOT_SYMBOLS and t != gene.symbol
+              and not t.startswith(("ENSG", "HGNC"))}
+    return not others
+
+
 def wrong_identifiers(text: str, gene: Gene) -> list[str]:
-    """Identifiers stated in `text` that contradict the graph's record of `gene`."""
+    """Identifiers stated of `gene` in `text` that contradict the graph's record of it (identifiers the
+    text attributes to other genes, "a pseudogene on chromosome 7", are not the subject's)."""
     wrong = []
     for kind, pattern in _ID_PATTERNS:
         for match in pattern.finditer(text):
             value = match.group(1)
+            if not _about_subject(text, match.start(), gene):
+                continue
             if kind == "hgnc_id" and gene.hgnc_id and f"HGNC:{value}" != gene.hgnc_id:
                 wrong.append(f"HGNC:{value}")
             elif kind == "ensembl_id" and gene.ensembl_id and value != gene.ensembl_id:

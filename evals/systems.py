@@ -103,9 +103,11 @@ class CachedGenerator:
         self.entries: dict[str, dict[str, Any]] = {}
         if path is not None and path.is_file():
             for line in path.read_text().splitlines():
-                if line.strip():
+                try:
                     entry = json.loads(line)
-                    self.entries[entry["key"]] = entry
+                except json.JSONDecodeError:  # a line another run is still writing
+                    continue
+                self.entries[entry["key"]] = entry
 
     def key(self, prompt: str, system: str | None, max_new_tokens: int | None) -> str:
         tokens = max_new_tokens or self.llm.config.max_new_tokens
@@ -131,7 +133,9 @@ class CachedGenerator:
             if self.path is not None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 with self.path.open("a") as sink:
-                    sink.writelines(json.dumps(e) + "\n" for e in new)
+                    for entry in new:  # one write per line: runs sharing the file never interleave lines
+                        sink.write(json.dumps(entry) + "\n")
+                        sink.flush()
         return [self.entries[k]["text"] for k in keys]
 
     def chat_model(self) -> Any:

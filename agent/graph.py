@@ -52,6 +52,9 @@ FACT_ROUTES = {"official_symbol", "identifier", "chromosome", "cytoband", "prote
                "go_terms", "gene_overview"}
 REPLY_SYSTEM = ("You answer questions about human genes in one or two sentences, using only the facts given. "
                 "Do not add facts that are not given.")
+FOLLOW_UP_ROUTES = {"official_symbol", "chromosome", "cytoband", "protein_coding", "diseases_of_gene", "go_terms",
+                    "describe"}
+_FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about)\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(?:it|its|this gene|that gene|the gene|the same gene|they|their)\b", re.IGNORECASE)
 
 
@@ -145,6 +148,7 @@ class GeneverseAgent:
 
     def _route(self, state: AgentState) -> dict:
         decision = route_question(state["question"], state["entities"], self.chat_model)
+        decision = self._follow_up(state, decision)
         if decision.route == "unknown":
             if self.use_llm:  # an open question may still be a query the model can write
                 return {"decision": RouteDecision(route="omics_query", args={"question": state["question"]},
@@ -156,6 +160,18 @@ class GeneverseAgent:
                 return {"decision": decision, "error": f"Cannot answer: {reason}"}
             return {"decision": decision, "error": f"Cannot answer: {decision.reason}."}
         return {"decision": decision}
+
+    def _follow_up(self, state: AgentState, decision: RouteDecision) -> RouteDecision:
+        """'What about BRCA1?' after a fact question asks the same question of the new gene."""
+        history, gene = state.get("history") or [], state["entities"].gene
+        if decision.route != "gene_overview" or not history or gene is None or not _FOLLOW_UP.match(state["question"]):
+            return decision
+        previous = history[-1].route
+        if previous in FOLLOW_UP_ROUTES:
+            key = "name" if previous == "official_symbol" else "gene"
+            return RouteDecision(route=previous, args={key: gene.mention if key == "name" else gene.symbol},
+                                 reason=f"follow-up of a {previous} question")
+        return decision
 
     def _tool(self, state: AgentState) -> dict:
         decision = state["decision"]

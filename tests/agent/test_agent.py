@@ -123,3 +123,9 @@ def test_cypher_writes_asked_of_the_agent_are_refused(agent, graph, statement):
     reply = agent.ask(statement)
     assert reply.route == "omics_query" and reply.answer is None and "read-only" in reply.error
     assert graph.stats() == before
+
+
+def test_follow_up_asks_the_same_of_another_gene(agent):
+    first = agent.ask("Which chromosome is XIST located on?")
+    follow = agent.ask("What about BRCA1?", history=[first])
+    assert (follow.route, follow.answer) == ("chromosome", "chr17")

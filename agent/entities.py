@@ -138,6 +138,14 @@ def link_genes(question: str, graph, omics: OmicsTerms | None = None) -> tuple[l
         if not _looks_like_gene(token, start_of_sentence):
             continue
         add(_link(graph, token), m.span(), token)
+    if not linked:  # a question typed in lower case ('which chromosome is xist on'): official symbols only
+        for m in _TOKEN.finditer(question):
+            token = m.group(0).rstrip(".")
+            if token.islower() and len(token) >= 3 and token not in STOPWORDS and token.upper() not in NOT_GENE_TOKENS:
+                gene = _link(graph, token)
+                if gene is not None and gene.reason == "official":
+                    linked.append(gene)
+                    unresolved = [u for u in unresolved if u.lower() != token]
     order = {g.mention: question.find(g.mention) for g in linked}
     return sorted(linked, key=lambda g: order[g.mention]), unresolved
 

@@ -28,10 +28,10 @@ TEMPLATES: dict[str, list[str]] = {
     "uniprot_symbol": ["Which gene encodes UniProt {x}? Give the official symbol.",
                        "What is the official gene symbol for the UniProt accession {x}?"],
     "chromosome": ["Which chromosome is {x} located on?", "On which chromosome does the {x} gene lie?",
-                   "What chromosome is {x} on?"],
+                   "what chromosome is {lower} on"],
     "cytoband": ["What is the cytoband of {x}?", "In which cytogenetic band is {x} located?",
                  "Give the cytoband location of {x}."],
-    "protein_coding": ["Is {x} a protein-coding gene?", "Is {x} protein coding?", ("Does {x} encode a protein? "
+    "protein_coding": ["Is {x} a protein-coding gene?", "is {lower} protein coding", ("Does {x} encode a protein? "
                        "Is it a protein-coding gene?")],
     "diseases_of_gene": ["Which diseases are associated with {x}?", "What conditions are linked to mutations in {x}?"],
     "genes_of_disease": ["Which genes are associated with {x}?", "What genes are linked to {x}?"],
@@ -154,7 +154,7 @@ def generate(graph, per_type: int = 20, seed: int = 13) -> list[dict[str, Any]]:
     for fact, subject, gold, scoring in _items(graph, rng, per_type):
         for number, template in enumerate(TEMPLATES[fact]):
             questions.append({"id": f"{fact}-{len(questions)}", "fact": fact, "phrasing": number,
-                              "question": template.format(x=subject), "gold": gold, "scoring": scoring})
+                              "question": template.format(x=subject, lower=subject.lower()), "gold": gold, "scoring": scoring})
     return questions
 
 

@@ -142,6 +142,7 @@ def mean_response_loss(model, batches, accelerator) -> float | None:
     """Token-weighted mean loss over response tokens of all batches (gathered across processes)."""
     import torch
 
+    was_training = model.training
     model.eval()
     total = torch.zeros(2, device=accelerator.device)
     with torch.no_grad():
@@ -152,7 +153,7 @@ def mean_response_loss(model, batches, accelerator) -> float | None:
                 logits[:, :-1].flatten(0, 1).float(), labels.flatten(), ignore_index=IGNORE_INDEX, reduction="sum"
             )
             total += torch.stack([losses, (labels != IGNORE_INDEX).sum().float()])
-    model.train()
+    model.train(was_training)
     total = accelerator.reduce(total, reduction="sum")
     return (total[0] / total[1]).item() if total[1] > 0 else None
 
@@ -280,6 +281,7 @@ def fit(model, train_set: list[dict], val_set: list[dict], config: TrainConfig, 
         accelerator.unwrap_model(model).save_pretrained(out)
         if save_with is not None:
             save_with.save_pretrained(out)
+        plot_losses(metrics_path, out / "loss_curve.png")
     result = TrainResult(
         out=str(out), steps=state["step"], total_steps=total_steps, finished=state["step"] >= total_steps,
         examples=len(train_set), train_loss=last_loss,
@@ -301,6 +303,29 @@ def _save_checkpoint(accelerator, out: Path, state: dict) -> None:
         for older in (out / "checkpoints").glob("step-*"):
             if older != target:
                 shutil.rmtree(older, ignore_errors=True)
+
+
+def plot_losses(metrics_path: Path, out: Path) -> Path:
+    """Training loss per optimizer step and validation loss where measured, from metrics.jsonl."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [json.loads(line) for line in Path(metrics_path).read_text().splitlines() if line.strip()]
+    train_rows = [r for r in rows if r.get("loss") is not None]
+    val_rows = [r for r in rows if r.get("val_loss") is not None]
+    figure, ax = plt.subplots(figsize=(6, 3.6), dpi=110)
+    ax.plot([r["step"] for r in train_rows], [r["loss"] for r in train_rows], label="training loss", lw=1)
+    ax.plot([r["step"] for r in val_rows], [r["val_loss"] for r in val_rows], "o-", label="validation loss")
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel("response-token loss (nats)")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    figure.tight_layout()
+    figure.savefig(out)
+    plt.close(figure)
+    return out
 
 
 class LossProgress:

@@ -29,6 +29,7 @@ def tiny_tokenizer(extra_special_tokens: tuple[str, ...] = ()):
         pad_token="<|im_end|>",
         unk_token="<|endoftext|>",
         additional_special_tokens=list(extra_special_tokens),
+        model_input_names=["input_ids", "attention_mask"],
     )
     tokenizer.chat_template = CHATML_TEMPLATE
     return tokenizer
@@ -64,4 +65,45 @@ def build_tiny_llm(out: Path, seed: int = 0) -> Path:
     out = Path(out)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
+    return out
+
+
+def build_tiny_llava(out: Path, seed: int = 0, image_size: int = 32, patch_size: int = 8) -> Path:
+    """A LLaVA-style model from a tiny CLIP vision tower and a tiny Llama, random weights, with a processor
+    whose tokenizer knows the <image> token."""
+    import torch
+    from transformers import (
+        CLIPImageProcessor,
+        CLIPVisionConfig,
+        LlavaConfig,
+        LlavaForConditionalGeneration,
+        LlavaProcessor,
+    )
+
+    torch.manual_seed(seed)
+    tokenizer = tiny_tokenizer(extra_special_tokens=("<image>",))
+    tokenizer.chat_template = None  # prompted in the LLaVA-1.5 "USER: <image>\n... ASSISTANT:" layout
+    vision = CLIPVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                              image_size=image_size, patch_size=patch_size, projection_dim=32)
+    config = LlavaConfig(
+        vision_config=vision,
+        text_config=_tiny_llama_config(len(tokenizer), tokenizer),
+        image_token_index=tokenizer.convert_tokens_to_ids("<image>"),
+        vision_feature_select_strategy="default",
+        vision_feature_layer=-1,
+    )
+    model = LlavaForConditionalGeneration(config)
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    processor = LlavaProcessor(
+        image_processor=CLIPImageProcessor(size={"shortest_edge": image_size},
+                                           crop_size={"height": image_size, "width": image_size}),
+        tokenizer=tokenizer,
+        patch_size=patch_size,
+        vision_feature_select_strategy="default",
+        num_additional_image_tokens=1,  # CLIP's class token, dropped by the "default" strategy
+    )
+    out = Path(out)
+    model.save_pretrained(out)
+    processor.save_pretrained(out)
     return out

@@ -12,7 +12,8 @@ from finetune.sft import IGNORE_INDEX, SFTConfig, tokenize_record, train
 from finetune.tiny import build_tiny_llm, tiny_tokenizer
 from tools.llm import LLMConfig, load_llm
 
-FAST = dict(batch_size=2, grad_accum=2, learning_rate=1e-2, eval_every=3, save_every=100, max_val_examples=4)
+FAST = {"batch_size": 2, "grad_accum": 2, "learning_rate": 1e-2, "eval_every": 3, "save_every": 100,
+        "max_val_examples": 4}
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +59,7 @@ def test_lora_training_lowers_validation_loss_and_loads(tiny):
 
 def test_resumed_training_matches_uninterrupted_training(tiny):
     root, base = tiny
-    config = dict(base=str(base), data=str(root), max_steps=6, **FAST)
+    config = {"base": str(base), "data": str(root), "max_steps": 6, **FAST}
     train(SFTConfig(out=str(root / "straight"), **config), progress=False)
     paused = train(SFTConfig(out=str(root / "paused"), stop_after_steps=4, **config), progress=False)
     assert not paused.finished and paused.steps == 4

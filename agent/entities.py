@@ -60,8 +60,9 @@ _LABELLED_IDS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bGene\s*ID\s*[:#]?\s*(\d{1,9})\b", re.IGNORECASE), "by_entrez"),
     (re.compile(r"\b(?:OMIM|MIM)\s*(?:ID|id|number)?\s*[:#*]?\s*(\d{6})\b", re.IGNORECASE), "by_omim"),
 ]
-_IDENTIFIER = re.compile(
-    r"\bHGNC:\d+\b|\bENSG\d{11}(?:\.\d+)?\b|\b(?:[OPQ][0-9][A-Z0-9]{3}[0-9]|[A-NR-Z][0-9](?:[A-Z][A-Z0-9]{2}[0-9]){1,2})\b")
+_IDENTIFIER = re.compile(  # HGNC, Ensembl and UniProt ids; a whole token, so 'B3GAT1-DT' is not UniProt 'B3GAT1'
+    r"(?<![\w-])(?:HGNC:\d+|ENSG\d{11}(?:\.\d+)?|[OPQ][0-9][A-Z0-9]{3}[0-9]|"
+    r"[A-NR-Z][0-9](?:[A-Z][A-Z0-9]{2}[0-9]){1,2})(?![\w-])")
 _ASPECTS = [("BP", r"biological process"), ("MF", r"molecular function"), ("CC", r"cellular component|location in the cell")]
 _ID_KINDS = [("ensembl", r"ensembl"), ("entrez", r"entrez|ncbi gene"), ("hgnc", r"hgnc"),
              ("uniprot", r"uniprot"), ("omim", r"\bomim\b|\bmim\b")]

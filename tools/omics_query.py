@@ -245,7 +245,8 @@ def parse_question(question: str, terms: OmicsTerms) -> tuple[str, dict[str, Any
             conditions.append("t.target_lc = $target")
         if terms.biosample:
             conditions.append(_biosample_condition("t", params, terms.biosample))
-        if not conditions and re.search(r"\btracks?\s+(?:measure|measuring|for|of|in|with|from|that)\s+\S", q):
+        if not conditions and re.search(
+                r"\btracks?\b.*\b(?:measure|measuring|for|of|in|with|from|that)\s+(?!total\b|all\b)\S", q):
             return None  # it names a filter that linked to nothing: all tracks would be a wrong answer
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         if counting:

@@ -42,3 +42,13 @@ def test_go_terms_diseases_and_unknown_names(graph):
     assert link_entities("Which genes are associated with cystic fibrosis?", graph).disease == "cystic fibrosis"
     unknown = link_entities("What is the official symbol of FOOBAR123?", graph)
     assert unknown.genes == [] and unknown.unresolved == ["FOOBAR123"]
+
+
+def test_lower_case_questions_link_official_symbols_only(graph):
+    assert [g.symbol for g in link_entities("what chromosome is xist on", graph).genes] == ["XIST"]
+    assert link_entities("what is the weather today", graph).genes == []
+
+
+def test_a_symbol_is_not_cut_into_an_identifier(graph):
+    [gene] = link_entities("Is B3GAT1-DT a protein-coding gene?", graph).genes
+    assert gene.symbol == "B3GAT1-DT" and gene.reason == "official"

@@ -79,6 +79,8 @@ def report(questions, replies, arrivals, wall, llm: bool) -> dict[str, Any]:
         "accuracy": sum(map(sum, per_fact.values())) / len(questions),
         "accuracy_per_fact": {fact: {"correct": sum(v), "total": len(v), "accuracy": sum(v) / len(v)}
                               for fact, v in per_fact.items()},
+        "replies_with_corrections": sum(bool((r.get("provenance") or {}).get("corrections")) for r in replies),
+        "corrections": sum(len((r.get("provenance") or {}).get("corrections") or []) for r in replies),
         "first_answer_s": arrivals[0],
         "latency_s": {"mean": statistics.fmean(gaps), "p50": statistics.median(gaps),
                       "p95": statistics.quantiles(gaps, n=20)[-1] if len(gaps) >= 20 else max(gaps),
@@ -109,6 +111,7 @@ def main() -> None:
           f"accuracy {result['accuracy']:.3f}, wall {wall:.1f} s, first answer {arrivals[0]:.1f} s")
     for fact, score in result["accuracy_per_fact"].items():
         print(f"  {fact:18s} {score['correct']:4d}/{score['total']:<4d} {score['accuracy']:.3f}")
+    print(f"post-correction: {result['corrections']} corrections in {result['replies_with_corrections']} replies")
     if result["latency_s"]:
         lat = result["latency_s"]
         print(f"latency per question: mean {lat['mean'] * 1000:.1f} ms, p50 {lat['p50'] * 1000:.1f} ms, "

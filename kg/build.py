@@ -20,8 +20,11 @@ from kg.sources.encode_tracks import parse_track_experiments
 from kg.sources.enformer_targets import parse_enformer_targets
 from kg.sources.gencode_coordinates import parse_gencode_coordinates
 from kg.sources.gencode_genpos import parse_gencode_genpos
+from kg.sources.gencode_gtf import parse_gencode_gtf
 from kg.sources.gencode_probemap import parse_gencode_probemap
+from kg.sources.gene2go import parse_gene2go
 from kg.sources.gene_ontology import ASPECT_FILES, parse_go_annotations, parse_go_terms
+from kg.sources.go_obo import ancestors, parse_obo_terms
 from kg.sources.hgnc import parse_hgnc
 from kg.sources.hpo import parse_hpo_genes_to_disease
 from kg.sources.ncbi_gene_info import parse_gene_info
@@ -41,6 +44,11 @@ SOURCE_FILES = {
     "encode_track_experiments": "encode/encode_experiments_from_enformer_borzoi_targets.tsv",
     "enformer_targets": "enformer/targets_human.txt",
 }
+
+# Fresh releases from `geneverse kg download` that replace a vendored file, by build source name.
+# Summaries, old GENCODE tables and the Enformer track lists always come from the vendored data.
+FRESH_SOURCES = {"hgnc": "hgnc", "ncbi_gene_info": "gene_info", "clinvar": "clinvar", "hpo": "hpo",
+                 "encode_metadata": "encode", "gencode_gtf": "gencode", "gene2go": "gene2go", "go_obo": "go"}
 
 GENE_LIST_FIELDS = ("uniprot_ids", "refseq", "aliases", "previous_symbols", "synonyms", "gencode_names")
 GENE_FIELDS = (
@@ -96,15 +104,31 @@ class GraphContent:
 Step = Callable[[str], None]
 
 
+def source_files(root: Path | None = None, releases: Path | None = None) -> dict[str, Path]:
+    """Release file per source: a fresh download in `releases` where there is one, else `root`'s."""
+    root = root or data_dir()
+    files = {name: root / rel for name, rel in SOURCE_FILES.items()}
+    if releases is not None:
+        from kg.download import SOURCES
+
+        for name, download in FRESH_SOURCES.items():
+            fresh = releases / SOURCES[download].target
+            if fresh.exists():
+                files[name] = fresh
+    return files
+
+
 def assemble(
     root: Path | None = None,
     withhold_summaries: frozenset[str] | set[str] = frozenset(),
     step: Step = lambda _: None,
+    releases: Path | None = None,
 ) -> GraphContent:
     """Join every release into graph rows. `withhold_summaries` (official symbols) get no RefSeq
-    summary, for evaluations in which systems must not copy the reference text."""
+    summary, for evaluations in which systems must not copy the reference text. `releases` is a
+    folder of `geneverse kg download` files that take the place of their vendored versions."""
     root = root or data_dir()
-    files = {name: root / rel for name, rel in SOURCE_FILES.items()}
+    files = source_files(root, releases)
     content = GraphContent()
     withheld = {s.upper() for s in withhold_summaries}
 
@@ -121,8 +145,10 @@ def assemble(
         if gene["ensembl_id"]:
             by_ensembl[gene["ensembl_id"]] = gene["gene_id"]
 
-    step("GENCODE v29 coordinates")
-    for coords in parse_gencode_coordinates(files["gencode_v29"]):
+    step("GENCODE coordinates")
+    coordinates = (parse_gencode_gtf(files["gencode_gtf"]) if "gencode_gtf" in files
+                   else parse_gencode_coordinates(files["gencode_v29"]))
+    for coords in coordinates:
         gene_id = by_ensembl.get(coords["ensembl_id"])
         if gene_id:
             gene = content.genes[gene_id]
@@ -166,7 +192,10 @@ def assemble(
                 content.link_name(name, gene_id, kind)
 
     step("Gene Ontology")
-    _add_gene_ontology(content, root / "go", by_entrez)
+    if "gene2go" in files and "go_obo" in files:
+        _add_gene2go(content, files["gene2go"], files["go_obo"], by_entrez)
+    else:
+        _add_gene_ontology(content, root / "go", by_entrez)
 
     step("ClinVar and HPO diseases")
     _add_diseases(content, files["clinvar"], files["hpo"], by_entrez)
@@ -197,6 +226,27 @@ def _add_gene_ontology(content: GraphContent, go_dir: Path, by_entrez: dict[str,
                 content.annotations.append(
                     {"gene_id": gene_id, "go_id": edge["go_id"], "direct": edge["direct"], "experimental": edge["experimental"]}
                 )
+
+
+def _add_gene2go(content: GraphContent, gene2go: Path, obo: Path, by_entrez: dict[str, str]) -> None:
+    """Direct annotations from gene2go plus the is_a ancestors they imply, as the vendored GO tables."""
+    terms = {t["go_id"]: t for t in parse_obo_terms(obo)}
+    canonical = {alt: go_id for go_id, t in terms.items() for alt in t["alt_ids"]}
+    content.go_terms.extend({k: t[k] for k in ("go_id", "name", "aspect")} for t in terms.values())
+    implied = ancestors({go_id: t["parents"] for go_id, t in terms.items()})
+    direct: dict[tuple[str, str], bool] = {}
+    for edge in parse_gene2go(gene2go):
+        gene_id, go_id = by_entrez.get(edge["entrez_id"]), canonical.get(edge["go_id"], edge["go_id"])
+        if gene_id and go_id in terms:
+            direct[(gene_id, go_id)] = direct.get((gene_id, go_id), False) or edge["experimental"]
+    inferred: dict[tuple[str, str], bool] = {}
+    for (gene_id, go_id), experimental in direct.items():
+        for ancestor in implied.get(go_id, ()):
+            if (gene_id, ancestor) not in direct:
+                inferred[(gene_id, ancestor)] = inferred.get((gene_id, ancestor), False) or experimental
+    for flag, edges in ((True, direct), (False, inferred)):
+        content.annotations.extend({"gene_id": g, "go_id": t, "direct": flag, "experimental": e}
+                                   for (g, t), e in edges.items())
 
 
 def _add_diseases(content: GraphContent, clinvar: Path, hpo: Path, by_entrez: dict[str, str]) -> None:
@@ -305,14 +355,15 @@ def build_graph(
     withhold_summaries: frozenset[str] | set[str] = frozenset(),
     data: Path | None = None,
     step: Step = lambda _: None,
+    releases: Path | None = None,
 ) -> dict:
     """Build the whole graph and swap it in when complete. Returns the build manifest."""
     started = time.perf_counter()
-    content = assemble(data, withhold_summaries, step)
+    content = assemble(data, withhold_summaries, step, releases)
     manifest = {
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "data": str(data or data_dir()),
-        "sources": SOURCE_FILES,
+        "sources": {name: str(path) for name, path in source_files(data, releases).items()},
         "withheld_summaries": sorted(withhold_summaries),
         "counts": content.counts(),
     }

@@ -28,12 +28,15 @@ def build(
     withhold_summaries: Path | None = typer.Option(
         None, help="File of gene symbols whose RefSeq summaries are left out (honest evaluation setting)"),
     data: Path | None = typer.Option(None, help="Folder of releases in the layout of data/ (default: data/)"),
+    releases: Path | None = typer.Option(
+        None, help="Folder of `kg download` releases that replace their vendored versions"),
     as_json: bool = JSON,
 ):
     """Build the graph from data/ into a new location and swap it in when complete."""
     withheld = read_symbol_file(withhold_summaries) if withhold_summaries else set()
-    if data is not None and not data.is_dir():
-        raise GeneverseError(f"no data folder at {data}")
+    for folder in (data, releases):
+        if folder is not None and not folder.is_dir():
+            raise GeneverseError(f"no folder at {folder}")
     with Progress(TextColumn("{task.description:<40}"), BarColumn(), TimeElapsedColumn(),
                   console=console, disable=as_json) as progress:
         task = progress.add_task("building", total=BUILD_STEPS)
@@ -41,7 +44,8 @@ def build(
         def step(name: str) -> None:
             progress.update(task, description=name, advance=1)
 
-        manifest = build_graph(home=home, backend=backend, uri=uri, withhold_summaries=withheld, data=data, step=step)
+        manifest = build_graph(home=home, backend=backend, uri=uri, withhold_summaries=withheld, data=data,
+                               releases=releases, step=step)
         progress.update(task, completed=BUILD_STEPS, description="done")
     emit(manifest, as_json, lambda m: console.print(
         f"Built the {backend} graph in {m['seconds']} s at {m['location']}: "

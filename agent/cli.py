@@ -20,8 +20,16 @@ app = typer.Typer(
 )
 
 
-def _load_plugins() -> None:
-    for ep in sorted(entry_points(group="geneverse.commands"), key=lambda e: e.name):
+def _load_plugins(argv: list[str]) -> None:
+    """Register the plugin command groups. Only the group a command line names is imported (its
+    dependencies, torch among them, are slow to load); help and unknown commands load them all."""
+    plugins = sorted(entry_points(group="geneverse.commands"), key=lambda e: e.name)
+    named = next((arg for arg in argv if not arg.startswith("-")), None)
+    if named in {ep.name for ep in plugins}:
+        plugins = [ep for ep in plugins if ep.name == named]
+    elif named in {c.name or c.callback.__name__ for c in app.registered_commands}:
+        return
+    for ep in plugins:
         try:
             command = ep.load()
         except ImportError as err:  # one broken group must not take the whole CLI down
@@ -204,7 +212,7 @@ def correct(
     emit(result, as_json, render)
 
 
-_load_plugins()
+_load_plugins(sys.argv[1:])
 
 
 def main() -> None:

@@ -27,10 +27,20 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from evals.graders import Grade, grade, load_thresholds, pearson, reference_text
+from evals.graders import (
+    Grade,
+    clustering_nmi,
+    function_text,
+    go_slim_labels,
+    grade,
+    load_thresholds,
+    pearson,
+    reference_text,
+)
 from evals.systems import DEFAULT_SYSTEMS_FILE, Description, SystemSpec, build_system, select_specs
 from finetune.data import PAPER_TEST_GENES, DataConfig, split_of
 from kg.errors import GeneverseError
+from kg.paths import data_dir
 from retrieval.embedder import SentenceEmbedder
 from retrieval.index import GeneIndex, progress_bar
 
@@ -117,20 +127,20 @@ class Setting:
         return self._index
 
     def _withheld_index(self, main: GeneIndex) -> GeneIndex:
-        """A copy of the main index with the genes' documents re-made without summaries. A marker file
-        says the copy is complete; an incomplete one is thrown away and made again."""
+        """A copy of the main index with the genes' documents re-made without summaries (only those are
+        embedded again). A marker file says the copy is complete; an incomplete one is made again."""
         folder, marker = self.root / "index", self.root / "index.complete"
-        collection = f"genes_withheld_{self.root.name.split('-')[1]}"
         if os.environ.get("CHROMA_HOST"):
+            collection = f"genes_{self.root.name.replace('-', '_')}"
             index = GeneIndex.open(embedder=main.embedder, collection=collection)
-            if index.count() == main.count():
-                return index
-            index = main.clone(collection=collection)
+            if index.count() != main.count():
+                index = main.clone(collection=collection)
         elif marker.is_file():
-            return GeneIndex.open(folder, main.embedder, collection)
+            return GeneIndex.open(folder, main.embedder)
         else:
             shutil.rmtree(folder, ignore_errors=True)
-            index = main.clone(folder, collection)
+            shutil.copytree(main.location, folder)  # a local Chroma folder copies whole, embeddings and all
+            index = GeneIndex.open(folder, main.embedder)
         index.build(self.graph(), genes=self.genes, withhold_summaries=set(self.genes), progress=self.progress)
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.write_text(json.dumps({"genes": len(self.genes), "documents": index.count()}))
@@ -150,6 +160,7 @@ class SystemSummary(BaseModel):
     bleu: float
     rouge1: float
     seconds_per_gene: float
+    go_slim_nmi: float | None = None
 
 
 class DescribeReport(BaseModel):
@@ -216,18 +227,22 @@ def run_describe(system_names: list[str], genes_spec: str, out: Path, withheld: 
     references = _references(truth, genes)
     embedder = SentenceEmbedder()
     rows: list[dict[str, Any]] = []
+    records = {g: truth.gene(g) for g in genes}
+    slim_labels = go_slim_labels(truth, genes, data_dir() / "go" / "goslim_generic.obo")
+    nmi: dict[str, float | None] = {}
+    reference_vectors = embedder.encode([function_text(references[g][0], records[g]) for g in genes])
     for spec in specs:
-        texts = [a.text for a in answers[spec.name]]
-        similarities = embedder.encode(texts) @ embedder.encode([references[g][0] for g in genes]).T
+        vectors = embedder.encode([function_text(a.text, records[a.symbol]) for a in answers[spec.name]])
+        nmi[spec.name] = _nmi(embedder.encode([a.text for a in answers[spec.name]]), genes, slim_labels)
+        similarities = (vectors * reference_vectors).sum(axis=1)
         for i, (gene_symbol, answer) in enumerate(zip(genes, answers[spec.name], strict=True)):
             reference, source = references[gene_symbol]
-            graded: Grade = grade(answer.text, truth.gene(gene_symbol), reference, float(similarities[i, i]),
-                                  thresholds)
+            graded: Grade = grade(answer.text, records[gene_symbol], reference, float(similarities[i]), thresholds)
             rows.append({"system": spec.name, "gene": gene_symbol, "setting": setting.name,
                          "reference_source": source, "seconds": round(answer.seconds, 3),
                          "error": answer.error or "", **graded.flat(), "answer": answer.text})
 
-    summaries = [_summary(spec, [r for r in rows if r["system"] == spec.name]) for spec in specs]
+    summaries = [_summary(spec, [r for r in rows if r["system"] == spec.name], nmi[spec.name]) for spec in specs]
     correlations = _correlations(rows, summaries)
     tag = f"{_slug(genes_spec)}{f'-first{len(genes)}' if len(genes) < len(selection) else ''}_{setting.name}"
     files = _write_outputs(out, tag, rows, summaries, correlations, genes_spec, setting.name, plots)
@@ -247,14 +262,22 @@ def _references(truth: Any, genes: list[str]) -> dict[str, tuple[str, str]]:
     return references
 
 
-def _summary(spec: SystemSpec, rows: list[dict[str, Any]]) -> SystemSummary:
+def _nmi(vectors: Any, genes: list[str], labels: dict[str, str]) -> float | None:
+    """Clustering NMI against GO-slim labels over the labelled genes; None when too few to cluster."""
+    keep = [i for i, g in enumerate(genes) if g in labels]
+    if len(keep) < 10 or len({labels[genes[i]] for i in keep}) < 2:
+        return None
+    return round(clustering_nmi(vectors[keep], [labels[genes[i]] for i in keep]), 4)
+
+
+def _summary(spec: SystemSpec, rows: list[dict[str, Any]], nmi: float | None) -> SystemSummary:
     def mean(key: str) -> float:
         return round(statistics.fmean(r[key] for r in rows), 4) if rows else 0.0
 
     return SystemSummary(system=spec.name, label=spec.label or spec.name, answers=len(rows),
                          errors=sum(1 for r in rows if r["error"]), factual=mean("factual"),
                          structural=mean("structural"), average=mean("average"), bleu=mean("bleu"),
-                         rouge1=mean("rouge1"), seconds_per_gene=mean("seconds"))
+                         rouge1=mean("rouge1"), seconds_per_gene=mean("seconds"), go_slim_nmi=nmi)
 
 
 def _correlations(rows: list[dict[str, Any]], summaries: list[SystemSummary]) -> dict[str, Any]:
@@ -290,8 +313,8 @@ def _write_outputs(out: Path, tag: str, rows: list[dict[str, Any]], summaries: l
     files.append(grades)
 
     table_csv = out / f"table1_{tag}.csv"
-    header = ["system", "label", "answers", "errors", *METRICS, "seconds_per_gene"]
-    lines = [",".join(header)] + [",".join(f'"{v}"' if isinstance(v, str) else str(v)
+    header = ["system", "label", "answers", "errors", *METRICS, "go_slim_nmi", "seconds_per_gene"]
+    lines = [",".join(header)] + [",".join(f'"{v}"' if isinstance(v, str) else "" if v is None else str(v)
                                            for v in (getattr(s, h) for h in header)) for s in summaries]
     _atomic_write(table_csv, "\n".join(lines) + "\n")
     files.append(table_csv)
@@ -309,11 +332,12 @@ def render_markdown(summaries: list[SystemSummary], correlations: dict[str, Any]
     lines = [f"# Table 1: gene function descriptions ({genes_spec}, {setting} setting)", "",
              (f"Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; greedy decoding, "
              f"{len({r['gene'] for r in rows})} genes."), "",
-             "| system | factual | structural | average | BLEU | ROUGE-1 | s/gene (CPU) | answers |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| system | factual | structural | average | BLEU | ROUGE-1 | GO-slim NMI | s/gene (CPU) | answers |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for s in summaries:
         lines.append(f"| {s.label} | {s.factual:.3f} | {s.structural:.3f} | {s.average:.3f} | {s.bleu:.2f} | "
-                     f"{s.rouge1:.3f} | {s.seconds_per_gene:.1f} | {s.answers} |")
+                     f"{s.rouge1:.3f} | {'n/a' if s.go_slim_nmi is None else f'{s.go_slim_nmi:.3f}'} | "
+                     f"{s.seconds_per_gene:.1f} | {s.answers} |")
     lines += ["", "Sub-checks (fraction of answers passing):", "",
               ("| system | symbol | full name | no wrong id | content | one paragraph | academic | pathway | "
               "no repetition | length |"), "|---|---|---|---|---|---|---|---|---|---|"]

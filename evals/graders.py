@@ -1,10 +1,10 @@
 """Graders for gene function descriptions: the paper's Table 1 scores, automated.
 
 Factual score (1 or 0): the answer names the gene by its official symbol and its full official
-name, states no identifier that contradicts the graph (HGNC, Ensembl, Entrez, OMIM, UniProt,
-chromosome and cytoband), and its function content matches the reference: ROUGE-1 recall and
-embedding cosine similarity both at or above thresholds calibrated on real data
-(`evals/calibration.json`, made by `python -m evals.calibrate`).
+name, states no identifier of the gene that contradicts the graph (HGNC, Ensembl, Entrez, OMIM,
+UniProt, chromosome and cytoband), and its function content matches the reference: ROUGE-1 recall
+and embedding cosine similarity, both computed with the gene's names masked out, at or above
+thresholds calibrated on real data (`evals/calibration.json`, made by `python -m evals.calibrate`).
 
 Structural score (1 or 0): one paragraph, academic register, pathway information, no degenerate
 repetition, length within bounds.
@@ -128,6 +128,15 @@ def reference_text(gene: Gene, go_terms: dict[str, list[str]]) -> tuple[str, str
     return " ".join(parts), "graph: name, locus type, GO terms"
 
 
+def function_text(text: str, gene: Gene) -> str:
+    """The text with the gene's names taken out: the content check compares what is said about the gene's
+    function, not whether both texts repeat its symbol (identity is checked on its own)."""
+    names = [n for n in [gene.name, gene.symbol, *gene.aliases, *gene.previous_symbols] if n and len(n) > 1]
+    for name in sorted(names, key=len, reverse=True):
+        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(name)}(?![A-Za-z0-9])", " ", text, flags=re.IGNORECASE)
+    return " ".join(text.split())
+
+
 # ---------------------------------------------------------------- identifiers
 
 _ID_PATTERNS: list[tuple[str, re.Pattern]] = [
@@ -243,7 +252,7 @@ def structural_checks(text: str) -> StructuralChecks:
 
 def factual_checks(text: str, gene: Gene, reference: str, similarity: float,
                    thresholds: Thresholds) -> FactualChecks:
-    recall, _ = rouge1(text, reference)
+    recall, _ = rouge1(function_text(text, gene), function_text(reference, gene))
     wrong = wrong_identifiers(text, gene)
     name = normalise(gene.name or "")
     return FactualChecks(
@@ -258,7 +267,8 @@ def factual_checks(text: str, gene: Gene, reference: str, similarity: float,
 
 
 def grade(text: str, gene: Gene, reference: str, similarity: float, thresholds: Thresholds) -> Grade:
-    """Grade one answer. `similarity` is the embedding cosine of answer and reference (batched by the caller)."""
+    """Grade one answer. `similarity` is the embedding cosine of the answer's and the reference's
+    `function_text` (batched by the caller)."""
     fact = factual_checks(text, gene, reference, similarity, thresholds)
     struct = structural_checks(text)
     factual = int(fact.symbol_right and fact.full_name_right and fact.no_wrong_identifier and fact.content_matches)
@@ -278,3 +288,43 @@ def pearson(xs: list[float], ys: list[float]) -> tuple[float | None, float | Non
         return None, None
     result = pearsonr(xs, ys)
     return float(result.statistic), float(result.pvalue)
+
+
+# ---------------------------------------------------------------- clustering (optional, as in the paper)
+
+def go_slim_bp_terms(obo: Path) -> dict[str, str]:
+    """GO id -> name of the biological-process terms of a GO slim (OBO format)."""
+    terms, current = {}, {}
+    for line in obo.read_text(encoding="utf-8").splitlines() + ["[Term]"]:
+        if line.startswith("[Term]"):
+            if current.get("namespace") == "biological_process" and "id" in current:
+                terms[current["id"]] = current.get("name", current["id"])
+            current = {}
+        elif ": " in line and line.split(": ", 1)[0] in ("id", "name", "namespace"):
+            key, value = line.split(": ", 1)
+            current.setdefault(key, value)
+    return terms
+
+
+def go_slim_labels(graph: Any, genes: list[str], obo: Path) -> dict[str, str]:
+    """Each gene's most specific GO-slim biological process (the slim term with the fewest genes among
+    those the gene is annotated with, directly or through is_a); genes without one are left out."""
+    slim = go_slim_bp_terms(obo)
+    annotations = graph.go_annotations(aspect="BP", direct_only=False)
+    members = {go_id: annotations.get(go_id, set()) for go_id in slim}
+    labels = {}
+    for symbol in genes:
+        mine = [go_id for go_id, symbols in members.items() if symbol in symbols]
+        if mine:
+            labels[symbol] = slim[min(mine, key=lambda go_id: (len(members[go_id]), go_id))]
+    return labels
+
+
+def clustering_nmi(vectors: Any, labels: list[str], seed: int = 0) -> float:
+    """NMI between k-means clusters of description embeddings (k = number of labels) and GO-slim labels."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import normalized_mutual_info_score
+
+    k = len(set(labels))
+    clusters = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(vectors)
+    return float(normalized_mutual_info_score(labels, clusters))

@@ -37,6 +37,7 @@ class SystemSpec(BaseModel):
     api_key: str | None = None
     model: str | None = None
     k: int = 5
+    context_chars: int = 1200
     batch: int = 8
     max_new_tokens: int = MAX_NEW_TOKENS
 
@@ -175,7 +176,7 @@ class RagDescribeSystem(DescribeSystem):
 
         super().__init__(spec)
         self.llm = CachedGenerator(load_llm(spec.llm_config()), cache)
-        self.rag = RagSystem(index, self.llm, k=spec.k, question=DESCRIBE_PROMPT)
+        self.rag = RagSystem(index, self.llm, k=spec.k, question=DESCRIBE_PROMPT, max_context_chars=spec.context_chars)
 
     def describe_batch(self, symbols: list[str]) -> list[Description]:
         from retrieval.rag import SYSTEM

@@ -94,5 +94,5 @@ def test_calibration_separates_matched_from_mismatched():
     from evals.graders import CALIBRATION_FILE
 
     stats = json.loads(CALIBRATION_FILE.read_text())
-    assert stats["embedding_similarity"]["auc"] > 0.8
-    assert stats["content_rule_both"]["matched_pass"] > stats["content_rule_both"]["mismatched_pass"]
+    assert stats["auc"]["embedding_similarity"] > 0.8
+    assert stats["content_rule"]["mismatched_pass"] <= 0.05 < stats["content_rule"]["matched_pass"]

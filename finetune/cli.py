@@ -96,3 +96,51 @@ def llm(
         f"{'Finished' if r.finished else 'Paused at'} step {r.steps}/{r.total_steps}: train loss {r.train_loss}, "
         f"validation loss {r.val_loss_before} -> {r.val_loss_after}, {r.tokens_per_s:.0f} tokens/s, "
         f"peak memory {r.peak_memory_mb:.0f} MB; saved to {r.out}"))
+
+
+@app.command()
+def mllm(
+    task: str = typer.Option(..., help="protein (structure image -> protein name) or marker (spatial map -> yes/no)"),
+    base: Path = typer.Option(..., help="Local LLaVA model folder (LlavaForConditionalGeneration + processor)"),
+    out: Path = typer.Option(..., help="Output folder: adapter, processor, images, examples.jsonl, metrics"),
+    structures: Path | None = typer.Option(None, help="Folder of PDB / mmCIF files (protein; default data/alphafold)"),
+    adata: Path | None = typer.Option(None, help='AnnData .h5ad with obsm["spatial"] (marker; default PBMC 68k)'),
+    groupby: str = typer.Option("bulk_labels", help="Cell-type column, for generated coordinates"),
+    markers: Path | None = typer.Option(None, help="Marker table CSV (tissue, marker, manual_annotation)"),
+    tissue: str | None = typer.Option("PBMC", help="Marker-table tissue to use ('all' for every row)"),
+    image_size: int = typer.Option(336, help="Rendered image side in pixels"),
+    max_examples: int | None = typer.Option(None),
+    val_fraction: float = typer.Option(0.2, help="Share of images held out for validation"),
+    lr: float = typer.Option(2e-4, help="Learning rate"),
+    epochs: float = typer.Option(1.0), max_steps: int | None = typer.Option(None),
+    batch_size: int = typer.Option(4), grad_accum: int = typer.Option(1),
+    lora_r: int = typer.Option(8), lora_alpha: int = typer.Option(16),
+    mixed_precision: str = typer.Option("no", help="no, bf16 or fp16"),
+    seed: int = typer.Option(42),
+    as_json: bool = JSON,
+):
+    """LoRA for a LLaVA-style model on protein-structure or spatial marker-gene images."""
+    from finetune.mllm import MLLMConfig, train_mllm
+
+    if task not in ("protein", "marker"):
+        raise typer.BadParameter("choose protein or marker", param_hint="--task")
+    if mixed_precision not in ("no", "bf16", "fp16"):
+        raise typer.BadParameter("choose no, bf16 or fp16", param_hint="--mixed-precision")
+    paths = {k: str(v) for k, v in (("structures", structures), ("adata", adata), ("markers", markers)) if v}
+    config = MLLMConfig(
+        task=task, base=str(base), out=str(out), groupby=groupby, tissue=None if tissue == "all" else tissue,
+        image_size=image_size, max_examples=max_examples, val_fraction=val_fraction, learning_rate=lr,
+        epochs=epochs, max_steps=max_steps, batch_size=batch_size, grad_accum=grad_accum, lora_r=lora_r,
+        lora_alpha=lora_alpha, mixed_precision=mixed_precision, seed=seed, **paths,
+    )
+    if task == "protein":
+        from kg.graph import open_graph
+
+        with open_graph() as graph:
+            result = train_mllm(config, graph, progress=not as_json)
+    else:
+        result = train_mllm(config, progress=not as_json)
+    emit(result, as_json, lambda r: console.print(
+        f"Trained the {task} model for {r.steps} steps on {r.examples} examples: validation loss "
+        f"{r.val_loss_before} -> {r.val_loss_after}; saved to {r.out} (use it with GENEVERSE_MLLM_"
+        f"{task.upper()}={r.out})"))

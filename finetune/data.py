@@ -59,7 +59,7 @@ class DataConfig(BaseModel):
     val_fraction: float = 0.05
     test_fraction: float = 0.05
     require_summary: bool = Field(True, description="only genes with a RefSeq summary (the function text)")
-    max_genes: int | None = Field(None, description="cap on genes, taken in split-hash order (for quick builds)")
+    max_genes: int | None = Field(None, description="cap on genes, taken in a seeded random order (quick builds)")
     teacher: LLMConfig | None = Field(None, description="teacher model for synthetic descriptions; off by default")
 
 
@@ -139,7 +139,8 @@ def build_records(graph, config: DataConfig) -> tuple[list[InstructionRecord], l
             split="heldout" if gene.gene_id in held else split_of(gene.gene_id, config),
         )
         (held_records if gene.gene_id in held else records).append(record)
-    records.sort(key=lambda r: (hashlib.sha256(f"{config.seed}:{r.gene_id}".encode()).hexdigest(), r.gene_id))
+    # a seeded order independent of the split hash, so a capped subset keeps the split proportions
+    records.sort(key=lambda r: (hashlib.sha256(f"order:{config.seed}:{r.gene_id}".encode()).hexdigest(), r.gene_id))
     if config.max_genes is not None:
         records = records[: config.max_genes]
     if config.teacher is not None:

@@ -51,6 +51,8 @@ class MLLMConfig(TrainConfig):
 
 def protein_examples(graph, structures: Path, image_dir: Path, image_size: int) -> list[MultimodalExample]:
     """One image per structure file whose UniProt accession the graph knows."""
+    if not Path(structures).is_dir():
+        raise GeneverseError(f"No folder of structures at {structures}.")
     files = sorted(p for p in Path(structures).iterdir() if p.suffix.lower() in STRUCTURE_SUFFIXES)
     if not files:
         raise GeneverseError(f"No PDB or mmCIF files in {structures}.")
@@ -71,7 +73,12 @@ def marker_lists(path: Path, tissue: str | None) -> list[tuple[str, list[str]]]:
     """(cell type, marker genes) rows of the marker table, manual annotations, one tissue if asked."""
     import pandas as pd
 
+    if not Path(path).is_file():
+        raise GeneverseError(f"No marker table at {path}.")
     table = pd.read_csv(path)
+    missing = {"tissue", "marker", "manual_annotation"} - set(table.columns)
+    if missing:
+        raise GeneverseError(f"{path} lacks the marker-table columns {sorted(missing)}.")
     if tissue is not None:
         table = table[table["tissue"].str.lower() == tissue.lower()]
     return [(row.manual_annotation, [g.strip() for g in row.marker.split(",") if g.strip()])
@@ -109,7 +116,10 @@ def load_spatial(path: Path, groupby: str, seed: int):
 
     if not Path(path).is_file():
         raise GeneverseError(f"No AnnData file at {path}.")
-    adata = anndata.read_h5ad(path)
+    try:
+        adata = anndata.read_h5ad(path)
+    except (OSError, KeyError, ValueError) as err:
+        raise GeneverseError(f"Cannot read {path} as AnnData (.h5ad): {err}") from None
     if "spatial" not in adata.obsm:
         if groupby not in adata.obs:
             raise GeneverseError(f'{path} has neither obsm["spatial"] nor the cell-type column {groupby!r}.')

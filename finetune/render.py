@@ -35,7 +35,10 @@ def read_structure(path: Path) -> Structure:
         text = path.read_text()
     except (OSError, UnicodeDecodeError) as err:
         raise GeneverseError(f"Cannot read structure file {path}: {err}") from None
-    atoms = _mmcif_atoms(text) if path.suffix.lower() in (".cif", ".mmcif") else _pdb_atoms(text)
+    try:
+        atoms = _mmcif_atoms(text) if path.suffix.lower() in (".cif", ".mmcif") else _pdb_atoms(text)
+    except (ValueError, IndexError, KeyError) as err:
+        raise GeneverseError(f"{path}: malformed atom records ({err}).") from None
     if len(atoms) < 3:
         raise GeneverseError(f"{path}: fewer than three C-alpha atoms; not a protein structure.")
     chain = atoms[0][0]

@@ -60,6 +60,11 @@ def test_unreadable_structure_is_a_clear_error(tmp_path):
     bad.write_text("HEADER nothing here\n")
     with pytest.raises(GeneverseError, match="fewer than three C-alpha atoms"):
         read_structure(bad)
+    garbled = tmp_path / "garbled.pdb"
+    first_ca = next(line for line in COA1_PDB.read_text().splitlines() if line.startswith("ATOM") and " CA " in line)
+    garbled.write_text(first_ca[:30] + "  xx.xxx" + first_ca[38:] + "\n")
+    with pytest.raises(GeneverseError, match="malformed atom records"):
+        read_structure(garbled)
 
 
 def test_spatial_map_of_real_expression_on_generated_coordinates(tmp_path):

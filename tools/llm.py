@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from kg.errors import BackendUnavailable, GeneverseError
 from kg.paths import models_dir
@@ -78,7 +78,11 @@ class LLMConfig(BaseModel):
         if str(values.get("adapter", "")).lower() == "none":
             values["adapter"] = None
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        try:
+            return cls(**values)
+        except ValidationError as err:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
+            raise GeneverseError(f"Invalid language-model settings ({problems}).") from None
 
 
 class TextGenerator:

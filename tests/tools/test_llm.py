@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from finetune.tiny import build_tiny_llm
-from kg.errors import BackendUnavailable
+from kg.errors import BackendUnavailable, GeneverseError
 from tools.llm import DESCRIBE_PROMPT, LLMConfig, ModelUnavailable, load_llm, packaged_model_dir
 
 
@@ -78,6 +78,9 @@ def test_config_from_env(monkeypatch):
         "openai", "http://127.0.0.1:8000/v1", None, 64, "served"
     )
     assert config.temperature == 0.0
+    monkeypatch.setenv("GENEVERSE_LLM_BACKEND", "llamafile")
+    with pytest.raises(GeneverseError, match="Invalid language-model settings .*backend"):
+        LLMConfig.from_env()
 
 
 class ChatCompletionsHandler(BaseHTTPRequestHandler):

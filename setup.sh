@@ -28,3 +28,13 @@ command -v "$PYTHON" >/dev/null || PYTHON=python3
 
 .venv/bin/geneverse kg build
 .venv/bin/geneverse kg gene HER2
+for question in \
+    "What is the official gene symbol of HER2?" \
+    "Convert ENSG00000141510 to official gene symbol." \
+    "Which chromosome is XIST located on?" \
+    "Is MALAT1 a protein-coding gene?" \
+    "How many Enformer tracks measure H3K27ac?" \
+    "The enriched GO term for CDK1, CCNB1, CDC20, PLK1, BUB1 is"; do
+  echo; echo "> $question"
+  .venv/bin/geneverse ask "$question"
+done

@@ -30,6 +30,15 @@ def test_packaged_model_generates_deterministically():
     assert load_llm(LLMConfig(adapter=None, max_new_tokens=16)) is generator
 
 
+def test_default_config_loads_the_geneverse_adapter():
+    plain = load_llm(LLMConfig(adapter=None, max_new_tokens=16))
+    tuned = load_llm(LLMConfig(max_new_tokens=16))
+    assert tuned.name == "SmolLM2-135M-Instruct + geneverse-lora"
+    prompt = DESCRIBE_PROMPT.format(symbol="TP53")
+    # the adapter learned the Geneverse layout: the answer opens with the symbol and its full name
+    assert tuned.generate(prompt).startswith("TP53 (") and not plain.generate(prompt).startswith("TP53 (")
+
+
 @pytest.fixture(scope="module")
 def tiny_model_with_adapter(tmp_path_factory):
     from peft import LoraConfig, get_peft_model

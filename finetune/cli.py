@@ -92,6 +92,10 @@ def llm(
         save_every=save_every, seed=seed, resume=resume, stop_after_steps=stop_after_steps,
     )
     result = train(config, progress=not as_json)
+    from accelerate import PartialState
+
+    if not PartialState().is_main_process:  # under `accelerate launch`, one report
+        return
     emit(result, as_json, lambda r: console.print(
         f"{'Finished' if r.finished else 'Paused at'} step {r.steps}/{r.total_steps}: train loss {r.train_loss}, "
         f"validation loss {r.val_loss_before} -> {r.val_loss_after}, {r.tokens_per_s:.0f} tokens/s, "

@@ -353,7 +353,7 @@ def _llm_query(question: str, graph, llm) -> QueryResult:
     prompt = f"Question: {question}"
     error: GeneverseError | None = None
     for attempt in (1, 2):
-        cypher = extract_cypher(llm.generate(prompt, system=system))
+        cypher = extract_cypher(llm.generate(prompt, system=system, max_new_tokens=160))
         try:
             if cypher is None:
                 raise InvalidQuery("the reply holds no Cypher query")

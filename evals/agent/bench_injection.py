@@ -150,7 +150,7 @@ def main() -> None:
         results = []
         for statement in WRITE_STATEMENTS:
             results.append(attempt("direct", statement, lambda s=statement: run_query(s, graph), graph))
-            results.append(attempt("direct", statement, lambda s=statement: agent.ask(s), graph))
+            results.append(attempt("direct", statement, lambda s=statement: _ask_or_raise(agent, s), graph))
             results.append(attempt("graph", statement, lambda s=statement: graph.query(s), graph))
             for prompt in INJECTION_PROMPTS[:3]:
                 hostile = HostileModel(statement)

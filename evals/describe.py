@@ -263,9 +263,11 @@ def _references(truth: Any, genes: list[str]) -> dict[str, tuple[str, str]]:
 
 
 def _nmi(vectors: Any, genes: list[str], labels: dict[str, str]) -> float | None:
-    """Clustering NMI against GO-slim labels over the labelled genes; None when too few to cluster."""
+    """Clustering NMI against GO-slim labels over the labelled genes; None when the genes are too few for
+    it to mean anything (NMI of k-means with k near n is high for any embedding)."""
     keep = [i for i, g in enumerate(genes) if g in labels]
-    if len(keep) < 10 or len({labels[genes[i]] for i in keep}) < 2:
+    n_labels = len({labels[genes[i]] for i in keep})
+    if len(keep) < 50 or n_labels < 2 or n_labels > len(keep) / 5:
         return None
     return round(clustering_nmi(vectors[keep], [labels[genes[i]] for i in keep]), 4)
 

@@ -96,3 +96,18 @@ def test_calibration_separates_matched_from_mismatched():
     stats = json.loads(CALIBRATION_FILE.read_text())
     assert stats["auc"]["embedding_similarity"] > 0.8
     assert stats["content_rule"]["mismatched_pass"] <= 0.05 < stats["content_rule"]["matched_pass"]
+
+
+def test_go_slim_labels_and_clustering_nmi(graph):
+    import numpy as np
+
+    from evals.graders import clustering_nmi, go_slim_bp_terms, go_slim_labels
+    from kg.paths import data_dir
+
+    obo = data_dir() / "go" / "goslim_generic.obo"
+    terms = go_slim_bp_terms(obo)
+    assert terms["GO:0007165"] == "signal transduction" and "GO:0005634" not in terms  # nucleus is CC
+    labels = go_slim_labels(graph, ["GLI1", "CASP10", "RPL37P24"], obo)
+    assert set(labels) == {"GLI1", "CASP10"} and all(v in terms.values() for v in labels.values())
+    vectors = np.array([[0, 0], [0, 0.1], [5, 5], [5, 5.1]])
+    assert clustering_nmi(vectors, ["a", "a", "b", "b"]) == 1.0

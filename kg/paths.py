@@ -19,7 +19,7 @@ def graph_dir(root: Path | None = None) -> Path:
 
 
 def models_dir() -> Path:
-    """Converted and downloaded model weights: GENEVERSE_MODELS, default <home>/models.
+    """Converted model weights: GENEVERSE_MODELS, default ~/.cache/geneverse/models.
 
-    Kept apart from `home()` so tests can build throwaway graphs while reusing converted models."""
-    return Path(os.environ.get("GENEVERSE_MODELS", home() / "models"))
+    Not under `home()`: throwaway homes (tests, withheld-summary evaluations) reuse converted models."""
+    return Path(os.environ.get("GENEVERSE_MODELS", Path.home() / ".cache" / "geneverse" / "models"))

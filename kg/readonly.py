@@ -16,6 +16,8 @@ FORBIDDEN = {
 
 _STRING_OR_COMMENT = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|/\*.*?\*/", re.DOTALL)
 _WORD = re.compile(r"[A-Za-z_]+")
+# Procedures can also be reached as functions (apoc.cypher.run*, db.*): refuse those namespaces.
+_PROCEDURE_NAMESPACE = re.compile(r"\b(apoc|db|dbms|gds|genai)\s*\.\s*[A-Za-z_]", re.IGNORECASE)
 
 
 def check_read_only(cypher: str) -> str:
@@ -31,6 +33,8 @@ def check_read_only(cypher: str) -> str:
         before = code[: match.start()].rstrip()[-1:] if match.start() else ""
         if word in FORBIDDEN and before not in (".", ":", "$"):
             raise ReadOnlyViolation(f"read-only queries may not use {word}; the query was not run")
+    if namespace := _PROCEDURE_NAMESPACE.search(code):
+        raise ReadOnlyViolation(f"read-only queries may not call {namespace.group(1)}.* procedures or functions")
     if not re.match(r"\s*(MATCH|OPTIONAL|WITH|UNWIND|RETURN)\b", code, re.IGNORECASE):
         raise ReadOnlyViolation("a query must start with MATCH, OPTIONAL MATCH, WITH, UNWIND or RETURN")
     return cypher.strip().rstrip(";")

@@ -157,6 +157,7 @@ def test_free_queries_are_read_only(g):
         "CREATE (x:Gene {gene_id: 'evil'})",
         "CALL db.labels()",
         "RETURN 1; MATCH (x) DELETE x",
+        "RETURN apoc.cypher.runFirstColumnSingle('MATCH (n) DETACH DELETE n', {}) AS x",
     ]:
         with pytest.raises(ReadOnlyViolation):
             g.query(cypher)

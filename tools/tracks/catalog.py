@@ -49,10 +49,23 @@ def normalise_assay(assay: str) -> str:
     return _ASSAY_ALIASES[key]
 
 
+# A few ChIP tracks come from GEO, not ENCODE: "LABEL / CELL / TISSUE" with the cell as biosample, and
+# for some ("CHIP:.:batch1_chrom1_LoVo_EGR1_Rabbit_PassedQC / LoVo / colon adenocarcinoma",
+# "CHIP:active:ChIP_hHIF1a-peak-DMOG CHIP-Seq / U2OS cells / .") the target only inside the label.
+_GEO_ROW = re.compile(r"^(?P<label>.+?) / (?P<cell>[^/]+?) / .*$")
+_GEO_TARGET = re.compile(r"_LoVo_(?P<a>[A-Za-z0-9.]+?)_|^ChIP_h(?P<b>[A-Za-z0-9]+)-")
+
+
 def from_graph_track(track: Track) -> TrackInfo:
-    target = track.target if track.target not in (None, "", ".") else None
+    target, biosample = track.target, track.biosample
+    geo = _GEO_ROW.match(biosample) if track.assay == "CHIP" else None
+    if geo:
+        biosample = geo["cell"]
+        if target in (None, "", ".", "active"):
+            found = _GEO_TARGET.search(geo["label"])
+            target = (found["a"] or found["b"].upper()) if found else None
     return TrackInfo(
-        name=track.description, assay=track.assay, target=target, biosample=track.biosample,
+        name=track.description, assay=track.assay, target=target or None, biosample=biosample,
         identifier=track.identifier, experiment=track.experiment, index=track.index,
     )
 

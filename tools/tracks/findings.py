@@ -17,13 +17,13 @@ from tools.tracks.predict import Layout
 # What a promoter mark says about the gene; marks outside these classes are reported by name only.
 MARK_CLASSES = {
     "DNase": "accessible chromatin", "ATAC": "accessible chromatin",
-    "H3K27ac": "active histone mark", "H3K4me3": "active histone mark", "H3K9ac": "active histone mark",
-    "H3K4me2": "active histone mark", "H3K4me1": "enhancer histone mark",
+    "H3K27ac": "active histone marks", "H3K4me3": "active histone marks", "H3K9ac": "active histone marks",
+    "H3K4me2": "active histone marks", "H3K4me1": "enhancer histone marks",
     "CAGE": "transcription initiation",
     "H3K36me3": "transcription elongation", "H3K79me2": "transcription elongation",
-    "H3K27me3": "repressive histone mark", "H3K9me3": "repressive histone mark",
+    "H3K27me3": "repressive histone marks", "H3K9me3": "repressive histone marks",
 }
-ACTIVITY_CLASSES = ("accessible chromatin", "active histone mark", "transcription initiation")
+ACTIVITY_CLASSES = ("accessible chromatin", "active histone marks", "transcription initiation")
 
 
 class FindingsConfig(BaseModel):
@@ -62,7 +62,7 @@ class Agreement(BaseModel):
     biosample: str
     marks: list[str]
     classes: list[str] = Field(description="classes of activity evidence present among the marks")
-    agree: bool = Field(description="at least two of accessible chromatin, active histone mark, transcription initiation")
+    agree: bool = Field(description="at least two of accessible chromatin, active histone marks, transcription initiation")
 
 
 class Peak(BaseModel):
@@ -204,7 +204,8 @@ def _agreement(groups: list[MarkSignal], ranking: list[BiosampleRank]) -> list[A
     found = []
     for rank in ranking:
         marks = [g.mark for g in groups if g.biosample == rank.biosample]
-        classes = [c for c in dict.fromkeys(MARK_CLASSES.get(m) for m in marks) if c]
+        present = {MARK_CLASSES.get(m) for m in marks}
+        classes = [c for c in dict.fromkeys(MARK_CLASSES.values()) if c in present]
         found.append(Agreement(biosample=rank.biosample, marks=marks, classes=classes,
                                agree=sum(c in ACTIVITY_CLASSES for c in classes) >= 2))
     return found

@@ -103,11 +103,14 @@ def _device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def _set_tf_gamma(model: torch.nn.Module, enabled: bool) -> None:
+def _use_tf_gamma(model: torch.nn.Module, sequence_length: int) -> None:
     # The official weights were trained with TensorFlow's gamma positional features; enformer-pytorch
-    # ships them precomputed for the full 1,536-position trunk only.
+    # ships them precomputed for the full architecture (1,536 positions, 192 features per head) only.
     from enformer_pytorch.modeling_enformer import Attention
 
+    config = model.config
+    positions = sequence_length // 2**config.num_downsamples
+    enabled = positions == 1536 and config.dim // config.heads == 192
     for module in model.modules():
         if isinstance(module, Attention):
             module.use_tf_gamma = enabled
@@ -131,8 +134,7 @@ def load_enformer(config: ModelConfig) -> LoadedEnformer:
         if model.config.output_heads.get("human") != HUMAN_TRACKS:
             raise WeightsError(f"{folder} has no human head of {HUMAN_TRACKS} tracks")
         config = config.model_copy(update={"target_length": model.config.target_length})
-        positions = config.sequence_length // 2 ** model.config.num_downsamples
-        _set_tf_gamma(model, positions == 1536)
+        _use_tf_gamma(model, config.sequence_length)
         name = f"Enformer ({folder.name})"
     else:
         torch.manual_seed(config.seed)

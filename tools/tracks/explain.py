@@ -52,7 +52,7 @@ def describe(findings: Findings) -> str:
         f"{source} {where}" + (f" ({', '.join(place)})" if place else "")
         + f": {number(f.n_bins)} bins of {number(f.bin_size)} bp over {number(f.n_tracks)} tracks."
     ]
-    n_active = sum(f.active_tracks.values())
+    n_active = f.n_active_tracks
     region = f"the promoter ({anchor} ± {number(f.promoter_bp)} bp)" if f.gene else f"the {anchor} (± {number(f.promoter_bp)} bp)"
     if n_active == 0:
         sentences.append(f"No track is at least {number(f.min_fold)}-fold above its flanking background at {region}.")

@@ -90,6 +90,7 @@ class Findings(BaseModel):
     n_tracks: int
     promoter_bp: int
     min_fold: float
+    n_active_tracks: int = Field(description="tracks enriched at the promoter")
     active_tracks: dict[str, int] = Field(description="tracks enriched at the promoter, by assay")
     n_active_biosamples: int
     promoter: list[MarkSignal]
@@ -177,7 +178,7 @@ def find(
         kind=kind, gene=gene.symbol if gene else None, gene_id=gene.gene_id if gene else None,
         chromosome=layout.chromosome, tss=layout.genomic(layout.anchor), strand=gene.strand if gene else None,
         assembly=layout.assembly, bin_size=layout.bin_size, n_bins=layout.n_bins, n_tracks=len(tracks),
-        promoter_bp=config.promoter_bp, min_fold=config.min_fold,
+        promoter_bp=config.promoter_bp, min_fold=config.min_fold, n_active_tracks=int(active.sum()),
         active_tracks={a: int(sum(active[c] for c, t in enumerate(tracks) if t.assay == a))
                        for a in sorted({t.assay for t in tracks})},
         n_active_biosamples=len({g.biosample for g in all_promoter_groups}),

@@ -61,6 +61,10 @@ _SYMBOL_CLAIM = re.compile(
     r"([A-Za-z0-9][A-Za-z0-9\-.]*[A-Za-z0-9]|[A-Za-z0-9])")
 _NAME_CLAIM = re.compile(
     r"\b(?:full|official|approved)\s+(?:gene\s+)?name\s*(?:is|:)\s*[\"'“]?([^\"”;\n]+?)[\"'”]?(?=[;\n]|\.(?:\s|$)|$)")
+_GLOSS_ITEM = re.compile(r"([^;()\n]+)([;)])")
+_NOT_A_NAME = re.compile(r"(?:also|a\.?k\.?a|formerly|previously|or|see|e\.g|i\.e|encoded|located|on)\b",
+                         re.IGNORECASE)
+_ID_LIKE = re.compile(r"\s*(?:HGNC:|Ensembl|ENSG\d|Entrez|NCBI|OMIM|MIM|UniProt)", re.IGNORECASE)
 _CHROMOSOME_CLAIM = re.compile(r"\b(?:chromosome\s+|chr)(\d{1,2}|X|Y|MT|M)(?![\w:]|\.\d)")
 _BAND = r"[pq]\d{1,2}(?:\.\d{1,3})?"
 _CYTOBAND_CLAIM = re.compile(rf"(?<![\w.])((?:\d{{1,2}}|X|Y)){_BAND}(?:\s*[-–]\s*(?:\d{{1,2}}|X|Y)?{_BAND})?(?![\w])")
@@ -155,6 +159,32 @@ class _Checker:
             self.checked.add("name")
             if m.group(1).strip().lower() != self.gene.name.lower() and not self.other_genes_in(m.start()):
                 self.propose(m.start(1), m.end(1), self.gene.name, "name")
+        self.check_gloss_name()
+
+    def check_gloss_name(self) -> None:
+        """'SYMBOL (full name; HGNC:..., ...)': the first gloss item that is not a name of the gene nor an
+        identifier is its full name (the layout Geneverse descriptions open with)."""
+        opening = re.search(rf"(?<![\w-]){re.escape(self.gene.symbol)}\s*\(", self.text)
+        if not opening:
+            return
+        pos = opening.end()
+        for item in _GLOSS_ITEM.finditer(self.text, pos):
+            if item.start() != pos:
+                return
+            words = item.group(1).strip()
+            pos = item.end()
+            if _ID_LIKE.match(words) or words.upper() in self.names:
+                if item.group(2) != ";":
+                    return
+                continue
+            if _NOT_A_NAME.match(words):
+                return
+            if " " in words:
+                self.checked.add("name")
+                if words.lower() != self.gene.name.lower():
+                    start = item.start(1) + len(item.group(1)) - len(item.group(1).lstrip())
+                    self.propose(start, start + len(words), self.gene.name, "name")
+            return
 
     def check_location(self) -> None:
         chrom = self.gene.chromosome

@@ -86,3 +86,15 @@ def test_facts_about_other_genes_are_left_alone(graph):
 def test_locus_type_of_a_non_coding_gene(graph):
     result = correct_text("MALAT1 is a protein-coding gene on chromosome 11.", "MALAT1", graph)
     assert result.text == "MALAT1 is a long non-coding RNA gene on chromosome 11."
+
+
+def test_invented_full_name_in_the_opening_gloss_is_replaced(graph):
+    # the opening the fine-tuned model writes: "SYMBOL (full name; HGNC:..., Ensembl ...)"
+    draft = ("CASP10 (CASP10; C-terminal protein 10; HGNC:12444, Ensembl ENSG00000178444) is a gene with "
+             "protein product, located at 1p13.1.")
+    result = correct_text(draft, "CASP10", graph)
+    assert result.text.startswith("CASP10 (CASP10; caspase 10; HGNC:1500, Ensembl ENSG00000003400)")
+    assert ("name", "C-terminal protein 10", "caspase 10") in {(c.field, c.before, c.after) for c in result.corrections}
+    for right in ["TP53 (tumor protein p53; HGNC:11998) is a gene with protein product.",
+                  "TP53 (also known as p53) is a tumor suppressor."]:
+        assert correct_text(right, "TP53", graph).text == right

@@ -11,7 +11,7 @@ from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from fixtures.local_http import serve
+from fixtures.local_http import closed_port, serve
 
 from kg.download import SOURCES, DownloadFailed, Source, download_releases
 from kg.errors import OfflineError
@@ -132,12 +132,6 @@ def test_versioned_release_is_picked_from_the_directory_listing(tmp_path):
 
     assert release.url == f"{url}/gencode.v99.annotation.gtf.gz"
     assert gzip.decompress((dest / source.target).read_bytes()) == gtf
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.parametrize(

@@ -2,13 +2,12 @@
 recorded MyGene.info responses (tests/kg/fixtures/mygene_*.json) and with 404 to anything unrecorded."""
 
 import json
-import socket
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from fixtures.local_http import serve
+from fixtures.local_http import closed_port, serve
 from mygene import MyGeneInfo
 from typer.testing import CliRunner
 
@@ -113,12 +112,6 @@ def test_unknown_name_is_not_found_on_mygene(mygene_url):
 def test_service_error_is_one_clear_message(mygene_url):
     with pytest.raises(BackendUnavailable, match="MyGene.info answered HTTP 404"):
         fetch_mygene("HER2", mygene_client(mygene_url.replace("/v3", "/v2")))
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from kg.identifiers import ENSEMBL_GENE, UNIPROT_ACCESSION
 from tools.omics_query import CYTOBAND, GO_ID, OmicsTerms, extract_terms
 
 
@@ -61,8 +62,7 @@ _LABELLED_IDS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(?:OMIM|MIM)\s*(?:ID|id|number)?\s*[:#*]?\s*(\d{6})\b", re.IGNORECASE), "by_omim"),
 ]
 _IDENTIFIER = re.compile(  # HGNC, Ensembl and UniProt ids; a whole token, so 'B3GAT1-DT' is not UniProt 'B3GAT1'
-    r"(?<![\w-])(?:HGNC:\d+|ENSG\d{11}(?:\.\d+)?|[OPQ][0-9][A-Z0-9]{3}[0-9]|"
-    r"[A-NR-Z][0-9](?:[A-Z][A-Z0-9]{2}[0-9]){1,2})(?![\w-])")
+    rf"(?<![\w-])(?:HGNC:\d+|{ENSEMBL_GENE}(?:\.\d+)?|{UNIPROT_ACCESSION})(?![\w-])")
 _ASPECTS = [("BP", r"biological process"), ("MF", r"molecular function"), ("CC", r"cellular component|location in the cell")]
 _ID_KINDS = [("ensembl", r"ensembl"), ("entrez", r"entrez|ncbi gene"), ("hgnc", r"hgnc"),
              ("uniprot", r"uniprot"), ("omim", r"\bomim\b|\bmim\b")]

@@ -8,9 +8,11 @@ from pathlib import Path
 
 from kg.cypher_files import named, statements
 from kg.errors import AmbiguousName, GeneNotFound, GeneverseError
+from kg.identifiers import ENSEMBL_GENE, UNIPROT_ACCESSION
 from kg.models import NAME_KIND_RANK, Candidate, Disease, Experiment, Gene, GoTerm, Resolution, Track
 from kg.paths import graph_dir
 from kg.readonly import check_read_only
+from kg.sources.table import chromosome_name
 
 GENE_COLUMNS = ", ".join(
     f"g.`{f}` AS `{f}`" if f == "end" else f"g.{f} AS {f}"
@@ -23,10 +25,10 @@ DISEASE_COLUMNS = ", ".join(
 )
 
 _HGNC_ID = re.compile(r"^HGNC:\d+$", re.IGNORECASE)
-_ENSEMBL_ID = re.compile(r"^ENSG\d{11}(\.\d+)?$", re.IGNORECASE)
+_ENSEMBL_ID = re.compile(rf"^{ENSEMBL_GENE}(\.\d+)?$", re.IGNORECASE)
 _ENTREZ_ID = re.compile(r"^\d+$")
 _OMIM_ID = re.compile(r"^(?:OMIM|MIM):?\s*(\d{6})$", re.IGNORECASE)
-_UNIPROT_ID = re.compile(r"^(?:[OPQ][0-9][A-Z0-9]{3}[0-9]|[A-NR-Z][0-9](?:[A-Z][A-Z0-9]{2}[0-9]){1,2})$")
+_UNIPROT_ID = re.compile(rf"^(?:{UNIPROT_ACCESSION})$")
 
 # Users name assays the ENCODE way ("ChIP-seq"); Enformer track descriptions use short codes.
 TRACK_ASSAYS = {"dnase": "DNASE", "dnase-seq": "DNASE", "atac": "ATAC", "atac-seq": "ATAC",
@@ -154,8 +156,7 @@ class GeneGraph:
     def genes_in_region(self, chromosome: str, start: int, end: int) -> list[Gene]:
         if start > end:
             raise GeneverseError(f"region start {start} is after its end {end}")
-        chromosome = chromosome.removeprefix("chr")
-        return self._genes("genes_in_region", chromosome="MT" if chromosome == "M" else chromosome,
+        return self._genes("genes_in_region", chromosome=chromosome_name(chromosome),
                            start=int(start), stop=int(end))
 
     # ---- diseases ----------------------------------------------------------------------------

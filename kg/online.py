@@ -13,6 +13,7 @@ from mygene import MyGeneInfo
 
 from kg.download import offline_error
 from kg.errors import AmbiguousName, BackendUnavailable, GeneNotFound
+from kg.identifiers import ENSEMBL_GENE, UNIPROT_ACCESSION
 from kg.models import Candidate, Gene
 
 MYGENE_URL = "https://mygene.info/v3"
@@ -29,12 +30,12 @@ TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 # Identifiers go to the MyGene field that holds them; anything else is looked up as symbol or alias.
 ID_QUERIES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"HGNC:(\d+)", re.IGNORECASE), "HGNC:{}"),
-    (re.compile(r"(ENSG\d{11})(?:\.\d+)?", re.IGNORECASE), "ensembl.gene:{}"),
+    (re.compile(rf"({ENSEMBL_GENE})(?:\.\d+)?", re.IGNORECASE), "ensembl.gene:{}"),
     (re.compile(r"(\d+)"), "entrezgene:{}"),
     (re.compile(r"(?:OMIM|MIM):(\d+)", re.IGNORECASE), "MIM:{}"),
 ]
 # Many symbols (H2BC12, P2RY12, B3GNT9) also look like UniProt accessions, so those are asked both ways.
-UNIPROT = re.compile(r"[OPQ][0-9][A-Z0-9]{3}[0-9]|[A-NR-Z][0-9](?:[A-Z][A-Z0-9]{2}[0-9]){1,2}", re.IGNORECASE)
+UNIPROT = re.compile(UNIPROT_ACCESSION, re.IGNORECASE)
 
 # NCBI type_of_gene -> HGNC locus_group, so `Gene.is_protein_coding` holds for online records too.
 LOCUS_GROUPS = {

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from kg.errors import GeneverseError
+from kg.build import read_symbol_file
 from kg.output import console, emit
 from retrieval.embedder import SentenceEmbedder
 from retrieval.index import BuildReport, GeneIndex, RetrievedDoc
@@ -16,14 +16,6 @@ app = typer.Typer(help="Chroma index of gene documents (retrieval baseline).", n
 
 PathOption = typer.Option(None, "--path", help="index folder (default $GENEVERSE_HOME/index)")
 EmbedderOption = typer.Option(None, "--embedder", help="sentence-transformers folder (default all-MiniLM-L6-v2)")
-
-
-def read_symbols(path: Path) -> list[str]:
-    """One gene symbol per line; blank lines and '#' comments ignored."""
-    if not path.is_file():
-        raise GeneverseError(f"No such file: {path}")
-    return [line.split("#")[0].strip() for line in path.read_text().splitlines()
-            if line.split("#")[0].strip()]
 
 
 @app.command("index")
@@ -40,8 +32,8 @@ def index_command(
 
     graph = open_graph()
     index = GeneIndex.open(path, SentenceEmbedder(embedder))
-    report = index.build(graph, genes=read_symbols(genes) if genes else None,
-                         withhold_summaries=set(read_symbols(withhold_summaries)) if withhold_summaries
+    report = index.build(graph, genes=sorted(read_symbol_file(genes)) if genes else None,
+                         withhold_summaries=read_symbol_file(withhold_summaries) if withhold_summaries
                          else set(), progress=not as_json)
 
     def render(r: BuildReport) -> None:

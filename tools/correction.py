@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
+from kg.identifiers import ENSEMBL_GENE, UNIPROT_ACCESSION
 from kg.models import Gene
 from tools.gene_facts import gene_record_id, lookup
 
@@ -50,11 +51,11 @@ _ID_PATTERNS: dict[str, re.Pattern[str]] = {
     "hgnc_id": re.compile(r"\bHGNC\s*(?:ID|id)?\s*[:#]?\s*(\d{1,6})\b"),
     "entrez_id": re.compile(
         r"\b(?:Entrez(?:\s+Gene)?|NCBI\s+Gene|Gene)\s*(?:ID|id|identifier)?\s*(?:is\s+|[:#]\s*|\s)(\d{1,9})\b"),
-    "ensembl_id": re.compile(r"\b(ENSG\d{11})(?:\.\d+)?\b"),
+    "ensembl_id": re.compile(rf"\b({ENSEMBL_GENE})(?:\.\d+)?\b"),
     "omim_id": re.compile(r"\b(?:OMIM|MIM)\s*(?:ID|id|number|no\.?|entry)?\s*(?:is\s+)?[:#*]?\s*[#*]?(\d{6})\b"),
     "uniprot_id": re.compile(
         r"\bUniProt(?:KB)?(?:/Swiss-Prot)?\s*(?:ID|id|accession(?:\s+number)?)?\s*(?:is\s+|:\s*)?"
-        r"([OPQ][0-9][A-Z0-9]{3}[0-9]|[A-NR-Z][0-9](?:[A-Z][A-Z0-9]{2}[0-9]){1,2})\b"),
+        rf"({UNIPROT_ACCESSION})\b"),
 }
 _SYMBOL_CLAIM = re.compile(
     r"\b(?:official|approved|HGNC)\s+(?:gene\s+)?symbol\s*(?:is|:|=)?\s*(?:of\s+\S+\s+is\s+)?[\"'“]?"

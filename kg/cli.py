@@ -76,8 +76,7 @@ def resolve(name: str, as_json: bool = JSON):
     """Every gene a name may stand for, ranked, with the reason it matched."""
     with open_graph() as graph:
         resolution = graph.resolve(name)
-    if not resolution.candidates:
-        with open_graph() as graph:
+        if not resolution.candidates:
             raise GeneNotFound(name, graph.closest_symbols(name))
 
     def render(r) -> None:

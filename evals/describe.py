@@ -21,7 +21,7 @@ import os
 import shutil
 import statistics
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,7 @@ from retrieval.embedder import SentenceEmbedder
 from retrieval.index import GeneIndex, progress_bar
 
 METRICS = ("factual", "structural", "average", "bleu", "rouge1")
+MIN_GENES_PER_LABEL = 4
 
 
 # ---------------------------------------------------------------- genes
@@ -161,6 +162,7 @@ class SystemSummary(BaseModel):
     rouge1: float
     seconds_per_gene: float
     go_slim_nmi: float | None = None
+    go_slim_nmi_chance: float | None = None
 
 
 class DescribeReport(BaseModel):
@@ -169,6 +171,7 @@ class DescribeReport(BaseModel):
     n_genes: int
     systems: list[SystemSummary]
     pearson: dict[str, Any]
+    reference_go_slim_nmi: float | None = None
     out: str
     files: list[str]
 
@@ -229,8 +232,9 @@ def run_describe(system_names: list[str], genes_spec: str, out: Path, withheld: 
     rows: list[dict[str, Any]] = []
     records = {g: truth.gene(g) for g in genes}
     slim_labels = go_slim_labels(truth, genes, data_dir() / "go" / "goslim_generic.obo")
-    nmi: dict[str, float | None] = {}
+    nmi: dict[str, tuple[float, float] | None] = {}
     reference_vectors = embedder.encode([function_text(references[g][0], records[g]) for g in genes])
+    reference_nmi = _nmi(embedder.encode([references[g][0] for g in genes]), genes, slim_labels)
     for spec in specs:
         vectors = embedder.encode([function_text(a.text, records[a.symbol]) for a in answers[spec.name]])
         nmi[spec.name] = _nmi(embedder.encode([a.text for a in answers[spec.name]]), genes, slim_labels)
@@ -245,9 +249,10 @@ def run_describe(system_names: list[str], genes_spec: str, out: Path, withheld: 
     summaries = [_summary(spec, [r for r in rows if r["system"] == spec.name], nmi[spec.name]) for spec in specs]
     correlations = _correlations(rows, summaries)
     tag = f"{_slug(genes_spec)}{f'-first{len(genes)}' if len(genes) < len(selection) else ''}_{setting.name}"
-    files = _write_outputs(out, tag, rows, summaries, correlations, genes_spec, setting.name, plots)
+    files = _write_outputs(out, tag, rows, summaries, correlations, genes_spec, setting.name, plots, reference_nmi)
     return DescribeReport(genes=genes_spec, setting=setting.name, n_genes=len(genes), systems=summaries,
-                          pearson=correlations, out=str(out), files=[str(f) for f in files])
+                          pearson=correlations, reference_go_slim_nmi=reference_nmi[0] if reference_nmi else None,
+                          out=str(out), files=[str(f) for f in files])
 
 
 def _references(truth: Any, genes: list[str]) -> dict[str, tuple[str, str]]:
@@ -262,24 +267,28 @@ def _references(truth: Any, genes: list[str]) -> dict[str, tuple[str, str]]:
     return references
 
 
-def _nmi(vectors: Any, genes: list[str], labels: dict[str, str]) -> float | None:
-    """Clustering NMI against GO-slim labels over the labelled genes; None when the genes are too few for
-    it to mean anything (NMI of k-means with k near n is high for any embedding)."""
-    keep = [i for i, g in enumerate(genes) if g in labels]
+def _nmi(vectors: Any, genes: list[str], labels: dict[str, str]) -> tuple[float, float] | None:
+    """Clustering NMI against GO-slim labels and its chance level, over the genes whose label is shared by
+    at least MIN_GENES_PER_LABEL genes; None when too few remain for it to mean anything (NMI of k-means
+    with k near n is high for any embedding)."""
+    counts = Counter(labels[g] for g in genes if g in labels)
+    keep = [i for i, g in enumerate(genes) if counts.get(labels.get(g, ""), 0) >= MIN_GENES_PER_LABEL]
     n_labels = len({labels[genes[i]] for i in keep})
     if len(keep) < 50 or n_labels < 2 or n_labels > len(keep) / 5:
         return None
-    return round(clustering_nmi(vectors[keep], [labels[genes[i]] for i in keep]), 4)
+    nmi, chance = clustering_nmi(vectors[keep], [labels[genes[i]] for i in keep])
+    return round(nmi, 4), round(chance, 4)
 
 
-def _summary(spec: SystemSpec, rows: list[dict[str, Any]], nmi: float | None) -> SystemSummary:
+def _summary(spec: SystemSpec, rows: list[dict[str, Any]], nmi: tuple[float, float] | None) -> SystemSummary:
     def mean(key: str) -> float:
         return round(statistics.fmean(r[key] for r in rows), 4) if rows else 0.0
 
     return SystemSummary(system=spec.name, label=spec.label or spec.name, answers=len(rows),
                          errors=sum(1 for r in rows if r["error"]), factual=mean("factual"),
                          structural=mean("structural"), average=mean("average"), bleu=mean("bleu"),
-                         rouge1=mean("rouge1"), seconds_per_gene=mean("seconds"), go_slim_nmi=nmi)
+                         rouge1=mean("rouge1"), seconds_per_gene=mean("seconds"),
+                         go_slim_nmi=nmi[0] if nmi else None, go_slim_nmi_chance=nmi[1] if nmi else None)
 
 
 def _correlations(rows: list[dict[str, Any]], summaries: list[SystemSummary]) -> dict[str, Any]:
@@ -304,7 +313,8 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def _write_outputs(out: Path, tag: str, rows: list[dict[str, Any]], summaries: list[SystemSummary],
-                   correlations: dict[str, Any], genes_spec: str, setting: str, plots: bool) -> list[Path]:
+                   correlations: dict[str, Any], genes_spec: str, setting: str, plots: bool,
+                   reference_nmi: tuple[float, float] | None) -> list[Path]:
     files = []
     grades = out / f"grades_{tag}.csv"
     with grades.with_name(f".{grades.name}.tmp").open("w", newline="") as sink:
@@ -315,14 +325,15 @@ def _write_outputs(out: Path, tag: str, rows: list[dict[str, Any]], summaries: l
     files.append(grades)
 
     table_csv = out / f"table1_{tag}.csv"
-    header = ["system", "label", "answers", "errors", *METRICS, "go_slim_nmi", "seconds_per_gene"]
+    header = ["system", "label", "answers", "errors", *METRICS, "go_slim_nmi", "go_slim_nmi_chance",
+              "seconds_per_gene"]
     lines = [",".join(header)] + [",".join(f'"{v}"' if isinstance(v, str) else "" if v is None else str(v)
                                            for v in (getattr(s, h) for h in header)) for s in summaries]
     _atomic_write(table_csv, "\n".join(lines) + "\n")
     files.append(table_csv)
 
     table_md = out / f"table1_{tag}.md"
-    _atomic_write(table_md, render_markdown(summaries, correlations, genes_spec, setting, rows))
+    _atomic_write(table_md, render_markdown(summaries, correlations, genes_spec, setting, rows, reference_nmi))
     files.append(table_md)
     if plots:
         files.extend(_plot(out, tag, summaries))
@@ -330,15 +341,15 @@ def _write_outputs(out: Path, tag: str, rows: list[dict[str, Any]], summaries: l
 
 
 def render_markdown(summaries: list[SystemSummary], correlations: dict[str, Any], genes_spec: str, setting: str,
-                    rows: list[dict[str, Any]]) -> str:
+                    rows: list[dict[str, Any]], reference_nmi: tuple[float, float] | None = None) -> str:
     lines = [f"# Table 1: gene function descriptions ({genes_spec}, {setting} setting)", "",
              (f"Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; greedy decoding, "
              f"{len({r['gene'] for r in rows})} genes."), "",
-             "| system | factual | structural | average | BLEU | ROUGE-1 | GO-slim NMI | s/gene (CPU) | answers |",
+             "| system | factual | structural | average | BLEU | ROUGE-1 | GO-slim NMI (chance) | s/gene (CPU) | answers |",
              "|---|---|---|---|---|---|---|---|---|"]
     for s in summaries:
         lines.append(f"| {s.label} | {s.factual:.3f} | {s.structural:.3f} | {s.average:.3f} | {s.bleu:.2f} | "
-                     f"{s.rouge1:.3f} | {'n/a' if s.go_slim_nmi is None else f'{s.go_slim_nmi:.3f}'} | "
+                     f"{s.rouge1:.3f} | {_nmi_cell(s.go_slim_nmi, s.go_slim_nmi_chance)} | "
                      f"{s.seconds_per_gene:.1f} | {s.answers} |")
     lines += ["", "Sub-checks (fraction of answers passing):", "",
               ("| system | symbol | full name | no wrong id | content | one paragraph | academic | pathway | "
@@ -359,7 +370,16 @@ def render_markdown(summaries: list[SystemSummary], correlations: dict[str, Any]
         if r["system"] == summaries[0].system:
             sources[r["reference_source"]] += 1
     lines += ["", "References: " + ", ".join(f"{k} for {v} genes" for k, v in sources.items()) + "."]
+    if reference_nmi:
+        lines += ["", (f"GO-slim NMI: k-means of answer embeddings against each gene's most specific GO-slim process, "
+                       f"over the genes whose label has at least {MIN_GENES_PER_LABEL} genes; chance = the same "
+                       f"clusters against shuffled labels. The references themselves score "
+                       f"{_nmi_cell(*reference_nmi)}.")]
     return "\n".join(lines) + "\n"
+
+
+def _nmi_cell(nmi: float | None, chance: float | None) -> str:
+    return "n/a" if nmi is None else f"{nmi:.3f} ({chance:.3f})"
 
 
 def _plot(out: Path, tag: str, summaries: list[SystemSummary]) -> list[Path]:

@@ -320,11 +320,16 @@ def go_slim_labels(graph: Any, genes: list[str], obo: Path) -> dict[str, str]:
     return labels
 
 
-def clustering_nmi(vectors: Any, labels: list[str], seed: int = 0) -> float:
-    """NMI between k-means clusters of description embeddings (k = number of labels) and GO-slim labels."""
+def clustering_nmi(vectors: Any, labels: list[str], seed: int = 0, shuffles: int = 20) -> tuple[float, float]:
+    """NMI between k-means clusters of description embeddings (k = number of labels) and GO-slim labels,
+    and its chance level: the mean NMI of the same clusters against `shuffles` permutations of the labels
+    (k-means with many clusters on few points scores well above 0 for any embedding)."""
+    import numpy as np
     from sklearn.cluster import KMeans
     from sklearn.metrics import normalized_mutual_info_score
 
     k = len(set(labels))
     clusters = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(vectors)
-    return float(normalized_mutual_info_score(labels, clusters))
+    rng = np.random.default_rng(seed)
+    chance = [normalized_mutual_info_score(rng.permutation(labels), clusters) for _ in range(shuffles)]
+    return float(normalized_mutual_info_score(labels, clusters)), float(np.mean(chance)) if chance else 0.0

@@ -14,7 +14,7 @@ from agent.entities import LinkedEntities, LinkedGene, link_entities
 from agent.router import RouteDecision, route_question
 from kg.errors import GeneNotFound, GeneverseError
 from tools import gene_facts
-from tools.correction import correct_text
+from tools.correction import correct_text, tidy_draft
 from tools.enrichment import go_enrichment
 from tools.llm import DESCRIBE_PROMPT, LLMConfig, load_llm
 from tools.omics_query import run_query
@@ -66,10 +66,11 @@ def _fact(outcome: gene_facts.GeneFact, tool: str) -> ToolOutcome:
 class GeneverseAgent:
     """Loads the graph and (optionally) a language model once; answers questions through a StateGraph."""
 
-    def __init__(self, graph, llm_config: LLMConfig | None = None, use_llm: bool = False):
+    def __init__(self, graph, llm_config: LLMConfig | None = None, use_llm: bool = False, tidy_drafts: bool = True):
         self.graph = graph
         self.llm_config = llm_config or LLMConfig.from_env()
         self.use_llm = use_llm
+        self.tidy_drafts = tidy_drafts
         self._generator = None
         self.chat_model = None
         if use_llm:
@@ -186,10 +187,17 @@ class GeneverseAgent:
         if self.use_llm and state["decision"].route in FACT_ROUTES and outcome.gene:
             outcome = self._phrase_with_model(state["question"], outcome)
         if outcome.drafted and outcome.gene:
-            checked = correct_text(outcome.text, outcome.gene, self.graph)
-            outcome = outcome.model_copy(update={"text": checked.text,
-                                                 "corrections": outcome.corrections + checked.corrections})
+            text, corrections = self._check_draft(outcome.text, outcome.gene)
+            outcome = outcome.model_copy(update={"text": text, "corrections": outcome.corrections + corrections})
         return {"outcome": outcome}
+
+    def _check_draft(self, text: str, gene: str) -> tuple[str, list[Correction]]:
+        """Model-written text, post-corrected against the graph, then rid of degenerate repetition."""
+        checked = correct_text(text, gene, self.graph)
+        if not self.tidy_drafts:
+            return checked.text, checked.corrections
+        tidied, removed = tidy_draft(checked.text)
+        return tidied, checked.corrections + removed
 
     def _phrase_with_model(self, question: str, outcome: ToolOutcome) -> ToolOutcome:
         generator = self.generator()
@@ -314,7 +322,8 @@ class GeneverseAgent:
         return state["result"]
 
     def describe(self, symbol: str) -> AgentAnswer:
-        """A function description from the language model, post-corrected against the graph."""
+        """A function description from the language model, post-corrected against the graph and rid of
+        degenerate repetition (unless the agent was made with tidy_drafts=False)."""
         question = DESCRIBE_PROMPT.format(symbol=symbol)
         try:
             drafted = self._description(symbol)
@@ -322,7 +331,7 @@ class GeneverseAgent:
             message = f"Cannot answer: {err}"
             return AgentAnswer(question=question, text=message, route="describe", error=message,
                                provenance=Provenance(tool="llm.describe", model=self._model_name()))
-        checked = correct_text(drafted.text, drafted.gene, self.graph)
-        return AgentAnswer(question=question, answer=drafted.answer, text=checked.text, route="describe",
+        text, corrections = self._check_draft(drafted.text, drafted.gene)
+        return AgentAnswer(question=question, answer=drafted.answer, text=text, route="describe",
                            provenance=Provenance(tool="llm.describe", records=drafted.records,
-                                                 corrections=checked.corrections, model=drafted.model))
+                                                 corrections=corrections, model=drafted.model))

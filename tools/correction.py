@@ -23,7 +23,8 @@ class Correction(BaseModel):
     field: str = Field(description="what was checked: 'hgnc_id', 'chromosome', 'aliases', ...")
     before: str
     after: str
-    source: str = Field(description="the graph record the value came from, e.g. 'HGNC:3430'")
+    source: str = Field(description="the graph record the value came from, e.g. 'HGNC:3430'; 'draft' for "
+                                    "repetition removed from the text itself")
 
 
 class CorrectionResult(BaseModel):
@@ -71,7 +72,7 @@ _BAND = r"[pq]\d{1,2}(?:\.\d{1,3})?"
 _CYTOBAND_CLAIM = re.compile(rf"(?<![\w.])((?:\d{{1,2}}|X|Y)){_BAND}(?:\s*[-–]\s*(?:\d{{1,2}}|X|Y)?{_BAND})?(?![\w])")
 _LOCUS_CLAIM = re.compile(
     r"\b(?:is|as)\s+an?\s+((?:protein[- ]coding|non[- ]protein[- ]coding|(?:long\s+)?non[- ]coding|lncRNA|"
-    r"microRNA|miRNA|pseudogene)(?:\s+RNA)?(?:\s+gene)?)\b", re.IGNORECASE)
+    r"microRNA|miRNA|pseudogene)(?:\s+RNA)?(?:\s+gene)?|gene\s+with\s+protein\s+product)\b", re.IGNORECASE)
 _ALIAS_LABEL = re.compile(
     r"\b(?:also\s+(?:known|called|referred\s+to)\s+as|a\.k\.a\.?|(?:aliases|synonyms|other\s+names|alternative\s+"
     r"(?:names|symbols)|previous\s+symbols)(?:\s+(?:include|are|of\s+\S+\s+are))?\s*:?)\s*", re.IGNORECASE)
@@ -347,3 +348,40 @@ def correct_text(text: str, gene: str | Gene, graph) -> CorrectionResult:
     corrected, corrections = checker.corrections()
     return CorrectionResult(gene=subject.symbol, text=corrected, corrections=corrections,
                             checked=sorted(checker.checked))
+
+
+# Degenerate repetition of greedy decoding: a unit said three or more times in a row ("N-Ax-N-Ax-N-Ax"), and a
+# list item repeated in a row ("ribosome binding, ribosome binding, ...").
+_REPEATED_UNIT = re.compile(r"(\S.{3,79}?)\1{2,}", re.DOTALL)
+_REPEATED_ITEM = re.compile(r"(?<![^\s,;(])([^,;.()\n]*[^\s,;.()\n])(?:\s*[,;]\s*(?:and\s+)?\1(?![^\s,;.)]))+")
+_WORD_KEY = re.compile(r"[a-z0-9]+")
+
+
+def tidy_draft(text: str) -> tuple[str, list[Correction]]:
+    """Remove the repetition small models fall into under greedy decoding: a unit said three or more times
+    in a row, a list item repeated in a row, a sentence said before, and the unfinished sentence left when
+    generation stopped at its token cap (when a finished one precedes it). Nothing is added; every
+    removal is reported, with 'draft' as its source."""
+    removed: list[Correction] = []
+
+    def collapse(match: re.Match, field: str) -> str:
+        removed.append(Correction(field=field, before=match.group(0), after=match.group(1), source="draft"))
+        return match.group(1)
+
+    text = _REPEATED_UNIT.sub(lambda m: collapse(m, "repetition"), text)
+    text = _REPEATED_ITEM.sub(lambda m: collapse(m, "repetition"), text)
+    kept, seen = [], set()
+    spans = _sentences(text)
+    for i, (start, end) in enumerate(spans):
+        sentence = text[start:end].strip()
+        if not sentence:
+            continue
+        key = " ".join(_WORD_KEY.findall(sentence.lower()))
+        if key in seen:
+            removed.append(Correction(field="repetition", before=sentence, after="", source="draft"))
+        elif i == len(spans) - 1 and kept and not sentence.endswith((".", "!", "?", ")", '"')):
+            removed.append(Correction(field="unfinished_sentence", before=sentence, after="", source="draft"))
+        else:
+            kept.append(sentence)
+            seen.add(key)
+    return " ".join(kept), removed

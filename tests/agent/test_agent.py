@@ -95,6 +95,17 @@ def test_description_is_post_corrected_against_the_graph(graph):
     assert "GLI-34" not in reply.text and "hedgehog pathway" in reply.text
 
 
+def test_description_loses_its_repetition_unless_asked_to_keep_it(graph):
+    looping = ("GLI1 is a zinc finger transcription factor of the hedgehog pathway. GLI1 is a zinc finger "
+               "transcription factor of the hedgehog pathway. It binds")
+    tidy, raw = GeneverseAgent(graph), GeneverseAgent(graph, tidy_drafts=False)
+    tidy._generator, raw._generator = ScriptedModel(looping), ScriptedModel(looping)
+    reply = tidy.describe("GLI1")
+    assert reply.text == "GLI1 is a zinc finger transcription factor of the hedgehog pathway."
+    assert [c.field for c in reply.provenance.corrections] == ["repetition", "unfinished_sentence"]
+    assert raw.describe("GLI1").text == looping
+
+
 def test_model_phrased_fact_reply_is_checked(graph):
     agent = GeneverseAgent(graph)
     agent.use_llm, agent._generator = True, ScriptedModel("HER2 is ERBB2, found on chromosome 5 (HGNC:9999).",

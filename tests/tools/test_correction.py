@@ -2,7 +2,7 @@
 
 import pytest
 
-from tools.correction import correct_text
+from tools.correction import correct_text, tidy_draft
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +86,54 @@ def test_facts_about_other_genes_are_left_alone(graph):
 def test_locus_type_of_a_non_coding_gene(graph):
     result = correct_text("MALAT1 is a protein-coding gene on chromosome 11.", "MALAT1", graph)
     assert result.text == "MALAT1 is a long non-coding RNA gene on chromosome 11."
+    # HGNC's own wording, which the fine-tuned model writes for every gene
+    mirna = correct_text("MIR488 (microRNA 488) is a gene with protein product, located at 1q25.2.", "MIR488", graph)
+    assert mirna.text == "MIR488 (microRNA 488) is a microRNA gene, located at 1q25.2."
+    coding = "TP53 (tumor protein p53) is a gene with protein product."
+    assert correct_text(coding, "TP53", graph).text == coding
+
+
+# Greedy drafts of the fine-tuned SmolLM2 (evals/reports/heldout/generations.jsonl), after graph correction.
+LOOPING_DRAFT = (
+    "WDR26 (WDR26; HGNC:21208, Ensembl ENSG00000162923) is a gene with protein product, located at 1q42.11-q42.12. "
+    "Cytoplasmic cytokeratin proteins are a class of cytoplasmic proteins that are involved in the regulation of "
+    "cell differentiation. Cytoplasmic cytokeratin proteins are also involved in the regulation of cell "
+    "differentiation. Cytoplasmic cytokeratin proteins are a family of cytoplasmic proteins that are involved in "
+    "the regulation of cell differentiation. Cytoplasmic cytokeratin proteins are a family of cytoplasmic proteins "
+    "that are involved in the regulation of cell differentiation. Cytoplasmic cytokeratin proteins are a family of "
+    "cytoplasmic proteins")
+LIST_DRAFT = (
+    "FN1 (fibronectin 1; HGNC:3778, Ensembl ENSG00000115414) is a gene with protein product, located at 2q35. "
+    "It takes part in the biological processes transcription, translation, ribosome-site binding, ribosome-site "
+    "binding, ribosome-site binding, ribosome-site binding.")
+
+
+def test_repeated_sentences_and_the_unfinished_tail_are_removed():
+    text, removed = tidy_draft(LOOPING_DRAFT)
+    assert text == (
+        "WDR26 (WDR26; HGNC:21208, Ensembl ENSG00000162923) is a gene with protein product, located at "
+        "1q42.11-q42.12. Cytoplasmic cytokeratin proteins are a class of cytoplasmic proteins that are involved in "
+        "the regulation of cell differentiation. Cytoplasmic cytokeratin proteins are also involved in the "
+        "regulation of cell differentiation. Cytoplasmic cytokeratin proteins are a family of cytoplasmic proteins "
+        "that are involved in the regulation of cell differentiation.")
+    assert [c.field for c in removed] == ["repetition", "unfinished_sentence"]
+    assert all(c.source == "draft" for c in removed)
+
+
+def test_a_list_item_repeated_in_a_row_is_said_once():
+    text, removed = tidy_draft(LIST_DRAFT)
+    assert text.endswith("transcription, translation, ribosome-site binding.")
+    assert [c.field for c in removed] == ["repetition"] and removed[0].before.count("ribosome-site binding") == 4
+    twice, removed = tidy_draft("It binds actin; actin and myosin filaments.")
+    assert twice == "It binds actin and myosin filaments." and removed[0].before == "actin; actin"
+    looping_gloss, _ = tidy_draft("NAV2 (N-Ax-N-Ax-N-Ax-N-Ax-N-Ax-N-Ax-N-Ax-N-Ax-N-Ax-N-Ax-N-Ax-N-Ax-N")
+    assert looping_gloss.count("N-Ax-") == 1
+
+
+def test_text_without_repetition_is_left_as_it_is(graph):
+    summary = graph.gene("TP53").summary
+    assert tidy_draft(summary) == (summary, [])
+    assert tidy_draft("A single unfinished sentence") == ("A single unfinished sentence", [])
 
 
 def test_invented_full_name_in_the_opening_gloss_is_replaced(graph):

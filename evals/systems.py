@@ -40,6 +40,7 @@ class SystemSpec(BaseModel):
     context_chars: int = 1200
     batch: int = 8
     max_new_tokens: int = MAX_NEW_TOKENS
+    tidy: bool = True
 
     @property
     def reads_graph(self) -> bool:
@@ -198,7 +199,7 @@ class AgentDescribeSystem(DescribeSystem):
         from agent.graph import GeneverseAgent
 
         super().__init__(spec)
-        self.agent = GeneverseAgent(graph, llm_config=spec.llm_config(), use_llm=False)
+        self.agent = GeneverseAgent(graph, llm_config=spec.llm_config(), use_llm=False, tidy_drafts=spec.tidy)
         # The agent drafts with its language model, loaded lazily into this slot; handing it the cached
         # model lets a batch of drafts be generated together (and shared with an identical llm system).
         self.llm = CachedGenerator(load_llm(spec.llm_config()), cache)

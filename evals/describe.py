@@ -46,6 +46,7 @@ from retrieval.index import GeneIndex, progress_bar
 
 METRICS = ("factual", "structural", "average", "bleu", "rouge1")
 MIN_GENES_PER_LABEL = 4
+MIN_GENES_PER_LOCUS_TYPE = 10
 
 
 # ---------------------------------------------------------------- genes
@@ -243,7 +244,8 @@ def run_describe(system_names: list[str], genes_spec: str, out: Path, withheld: 
             reference, source = references[gene_symbol]
             graded: Grade = grade(answer.text, records[gene_symbol], reference, float(similarities[i]), thresholds)
             rows.append({"system": spec.name, "gene": gene_symbol, "setting": setting.name,
-                         "reference_source": source, "seconds": round(answer.seconds, 3),
+                         "locus_type": records[gene_symbol].locus_type or "", "reference_source": source,
+                         "seconds": round(answer.seconds, 3),
                          "error": answer.error or "", **graded.flat(), "answer": answer.text})
 
     summaries = [_summary(spec, [r for r in rows if r["system"] == spec.name], nmi[spec.name]) for spec in specs]
@@ -361,6 +363,7 @@ def render_markdown(summaries: list[SystemSummary], correlations: dict[str, Any]
         mine = [r for r in rows if r["system"] == s.system]
         cells = [f"{statistics.fmean(float(r[c]) for r in mine):.2f}" for c in checks]
         lines.append(f"| {s.label} | " + " | ".join(cells) + " |")
+    lines += _by_locus_type(summaries, rows)
     lines += ["", "Pearson correlation with the average score:", ""]
     for key, value in correlations.items():
         r = "n/a" if value["r"] is None else f"{value['r']:.3f} (p={value['p']:.2g})"
@@ -376,6 +379,24 @@ def render_markdown(summaries: list[SystemSummary], correlations: dict[str, Any]
                        f"clusters against shuffled labels. The references themselves score "
                        f"{_nmi_cell(*reference_nmi)}.")]
     return "\n".join(lines) + "\n"
+
+
+def _by_locus_type(summaries: list[SystemSummary], rows: list[dict[str, Any]]) -> list[str]:
+    """Factual score per locus type with at least MIN_GENES_PER_LOCUS_TYPE genes: some types (microRNAs) have
+    near-identical RefSeq summaries, so naming the type is most of matching the reference."""
+    first = [r for r in rows if r["system"] == summaries[0].system]
+    counts = Counter(r["locus_type"] for r in first)
+    kinds = [k for k, n in counts.most_common() if n >= MIN_GENES_PER_LOCUS_TYPE]
+    if len(kinds) < 2:
+        return []
+    lines = ["", "Factual score by locus type (genes):", "",
+             "| system | " + " | ".join(f"{k or 'unknown'} ({counts[k]})" for k in kinds) + " |",
+             "|---|" + "---|" * len(kinds)]
+    for s in summaries:
+        cells = [statistics.fmean(r["factual"] for r in rows if r["system"] == s.system and r["locus_type"] == k)
+                 for k in kinds]
+        lines.append(f"| {s.label} | " + " | ".join(f"{c:.3f}" for c in cells) + " |")
+    return lines
 
 
 def _nmi_cell(nmi: float | None, chance: float | None) -> str:

@@ -2,8 +2,8 @@
 
 Factual score (1 or 0): the answer names the gene by its official symbol and its full official
 name, states no identifier of the gene that contradicts the graph (HGNC, Ensembl, Entrez, OMIM,
-UniProt, chromosome and cytoband), and its function content matches the reference: ROUGE-1 recall
-and embedding cosine similarity, both computed with the gene's names masked out, at or above
+UniProt, chromosome and cytoband) and no protein product of a non-coding gene or pseudogene, and its
+function content matches the reference: ROUGE-1 recall and embedding cosine similarity, both computed with the gene's names masked out, at or above
 thresholds calibrated on real data (`evals/calibration.json`, made by `python -m evals.calibrate`).
 
 Structural score (1 or 0): one paragraph, academic register, pathway information, no degenerate
@@ -29,6 +29,8 @@ from kg.errors import GeneverseError
 from kg.models import Gene
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+# HGNC locus groups whose genes have no protein product (readthrough genes in "other" often do).
+NON_PROTEIN_GROUPS = {"non-coding RNA", "pseudogene"}
 MIN_WORDS, MAX_WORDS = 40, 300
 
 PATHWAY_WORDS = re.compile(
@@ -148,6 +150,10 @@ _ID_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("chromosome", re.compile(r"\b(?:located|mapped|maps|found|lies|resides|situated|positioned)\s+(?:\w+\s+){0,3}?"
                               r"(?:on|to)\s+(?:the\s+)?(?:human\s+)?chromosome\s+(\d{1,2}|X|Y)\b",
                               re.IGNORECASE)),
+    # a protein product claimed of the gene: wrong for a non-coding RNA gene or a pseudogene
+    ("protein_product", re.compile(
+        r"\b(?:(?:this gene|it)\s+encodes\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(?:protein|enzyme|receptor|polypeptide)|"
+        r"(?:protein|polypeptide)\s+encoded\s+by\s+this\s+gene|the\s+encoded\s+protein)\b()", re.IGNORECASE)),
     ("cytoband", re.compile(r"\b(?:at|on|to|in|band|chromosome|region|locus)\s+"
                             r"((?:[1-9]|1\d|2[0-2]|X|Y)[pq]\d{1,2}(?:\.\d{1,2})?)\b", re.IGNORECASE)),
 ]
@@ -175,7 +181,9 @@ def _about_subject(text: str, start: int, gene: Gene) -> bool:
 
 def wrong_identifiers(text: str, gene: Gene) -> list[str]:
     """Identifiers stated of `gene` in `text` that contradict the graph's record of it (identifiers the
-    text attributes to other genes, "a pseudogene on chromosome 7", are not the subject's)."""
+    text attributes to other genes, "a pseudogene on chromosome 7", are not the subject's), and a protein
+    product claimed of a non-coding RNA gene or a pseudogene ("This gene encodes a protein ..." of a
+    microRNA). RefSeq summaries of such genes make that claim in 5 of 2,217 cases."""
     wrong = []
     for kind, pattern in _ID_PATTERNS:
         for match in pattern.finditer(text):
@@ -194,6 +202,8 @@ def wrong_identifiers(text: str, gene: Gene) -> list[str]:
                 wrong.append(f"UniProt {value}")
             elif kind == "chromosome" and gene.chromosome and value.upper() != gene.chromosome.upper():
                 wrong.append(f"chromosome {value}")
+            elif kind == "protein_product" and gene.locus_group in NON_PROTEIN_GROUPS:
+                wrong.append(f"protein product ({gene.locus_group})")
             elif kind == "cytoband" and gene.cytoband and not _same_band(value, gene.cytoband):
                 wrong.append(f"band {value}")
     return wrong

@@ -56,6 +56,20 @@ def test_wrong_identifiers_are_named(gli1):
     assert wrong_identifiers(f"{gli1.hgnc_id}; it maps to chromosome 12", gli1) == []
 
 
+def test_a_protein_claimed_of_a_non_coding_gene_is_wrong(graph):
+    # the fine-tuned model's draft for a microRNA, after graph correction
+    draft = ("MIR6823 (microRNA 6823; HGNC:49952, Ensembl ENSG00000278799) is a microRNA gene, located at "
+             "3p21.31. This gene encodes a protein that is involved in the regulation of the transcriptional "
+             "activity of the RNA polymerase II.")
+    assert wrong_identifiers(draft, graph.gene("MIR6823")) == ["protein product (non-coding RNA)"]
+    assert wrong_identifiers("The protein encoded by this gene is a pseudogene product.",
+                             graph.gene("RPL37P24")) == ["protein product (pseudogene)"]
+    for symbol in ("MIR6823", "MALAT1"):  # their own RefSeq summaries claim no protein
+        gene = graph.gene(symbol)
+        assert wrong_identifiers(gene.summary, gene) == []
+    assert wrong_identifiers("This gene encodes a protein kinase.", graph.gene("CDK1")) == []
+
+
 def test_off_topic_description_fails_content_and_name(gli1, thresholds):
     reference, _ = reference_text(gli1, {})
     answer = ("GLI1 is a ribosomal RNA that is involved in the translation of messenger RNA in the cytoplasm, "

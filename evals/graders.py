@@ -3,8 +3,9 @@
 Factual score (1 or 0): the answer names the gene by its official symbol and its full official
 name, states no identifier of the gene that contradicts the graph (HGNC, Ensembl, Entrez, OMIM,
 UniProt, chromosome and cytoband) and no protein product of a non-coding gene or pseudogene, and its
-function content matches the reference: ROUGE-1 recall and embedding cosine similarity, both computed with the gene's names masked out, at or above
-thresholds calibrated on real data (`evals/calibration.json`, made by `python -m evals.calibrate`).
+function content matches the reference: ROUGE-1 recall and embedding cosine similarity, both computed
+with the gene's names masked out, at or above thresholds calibrated on real data
+(`evals/calibration.json`, made by `python -m evals.calibrate`).
 
 Structural score (1 or 0): one paragraph, academic register, pathway information, no degenerate
 repetition, length within bounds.

@@ -364,12 +364,12 @@ def tidy_draft(text: str) -> tuple[str, list[Correction]]:
     removal is reported, with 'draft' as its source."""
     removed: list[Correction] = []
 
-    def collapse(match: re.Match, field: str) -> str:
-        removed.append(Correction(field=field, before=match.group(0), after=match.group(1), source="draft"))
+    def collapse(match: re.Match) -> str:
+        removed.append(Correction(field="repetition", before=match.group(0), after=match.group(1), source="draft"))
         return match.group(1)
 
-    text = _REPEATED_UNIT.sub(lambda m: collapse(m, "repetition"), text)
-    text = _REPEATED_ITEM.sub(lambda m: collapse(m, "repetition"), text)
+    text = _REPEATED_UNIT.sub(collapse, text)
+    text = _REPEATED_ITEM.sub(collapse, text)
     kept, seen = [], set()
     spans = _sentences(text)
     for i, (start, end) in enumerate(spans):

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
+from typer.exceptions import TyperException
 
 from kg.errors import GeneverseError
 from kg.output import console, emit, err_console
@@ -91,23 +93,54 @@ def _render_answer(answer) -> None:
         console.print(f"[dim]{answer.provenance.cypher}[/dim]")
 
 
-def _batch_questions(path: Path) -> list[str]:
-    """One question a line; a line may also be a JSON object with a 'question' field."""
+# The HTTP API's cap: anything longer is not a question, and would only slow the entity linker down.
+MAX_QUESTION_CHARS = 2000
+QUOTE_CHARS = 100  # how much of a user's input an error message repeats
+
+
+def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
+    """The user's input as an error message quotes it: at most `limit` characters."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def check_question(question: str) -> str:
+    """The question, or BadInput when it is empty or longer than the cap."""
+    if not question.strip():
+        raise BadInput("The question is empty.")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise BadInput(f"The question has {len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,}: "
+                       f"{shorten(question)!r}")
+    return question
+
+
+def _batch_questions(path: Path) -> list[tuple[int, str | BadInput]]:
+    """(line number, question) per question line; a line may also be a JSON object with a 'question'
+    field. A line that is not a question comes back as its error, so the good lines are still answered."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as err:
-        raise BadInput(f"Cannot read questions from {path}: {err}") from err
-    questions = []
+    except UnicodeDecodeError as err:
+        raise BadInput(f"Cannot read questions from {path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+    except OSError as err:
+        raise BadInput(f"Cannot read questions from {path}: {err.strerror or err}") from None
+    questions: list[tuple[int, str | BadInput]] = []
     for number, line in enumerate(lines, 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        if line.startswith("{"):
-            try:
-                line = str(json.loads(line)["question"])
-            except (json.JSONDecodeError, KeyError, TypeError) as err:
-                raise BadInput(f"{path}:{number}: not a JSON object with a 'question' field") from err
-        questions.append(line)
+        try:
+            if line.startswith("{"):
+                try:
+                    value = json.loads(line)
+                except json.JSONDecodeError as err:
+                    raise BadInput(f"{path}:{number}: not valid JSON ({err.msg})") from None
+                line = value.get("question") if isinstance(value, dict) else None
+                if not isinstance(line, str):
+                    raise BadInput(f"{path}:{number}: a JSON line needs a 'question' field holding text")
+            questions.append((number, check_question(line)))
+        except BadInput as err:
+            questions.append((number, BadInput(str(err) if str(err).startswith(f"{path}:") else f"{path}:{number}: {err}")))
+    if not questions:
+        raise BadInput(f"No questions in {path}: every line is empty or a # comment.")
     return questions
 
 
@@ -122,12 +155,22 @@ def ask(
     """Ask the agent a question; --batch answers a file of questions, loading graph and model once."""
     if (question is None) == (batch is None):
         raise BadInput("Give either a QUESTION or --batch FILE.")
-    questions = _batch_questions(batch) if batch else [question]
+    questions = _batch_questions(batch) if batch else [(0, check_question(question))]
     agent = _agent(llm, backend, model_path, adapter, base_url, model)
-    last = None
-    for text in questions:
+    last, bad_lines = None, 0
+    for number, text in questions:
+        if isinstance(text, BadInput):
+            bad_lines += 1
+            if as_json:
+                emit({"error": str(text), "line": number}, True)
+            else:
+                err_console.print(f"[red]error:[/red] {escape(str(text))}", highlight=False)
+            continue
         last = agent.ask(text)
         emit(last, as_json, _render_answer)
+    if bad_lines:
+        err_console.print(f"{bad_lines} of {len(questions)} lines of {batch} are not questions.", highlight=False)
+        raise typer.Exit(1)
     if batch is None and last is not None and last.error:
         raise typer.Exit(1)
 
@@ -150,6 +193,11 @@ def chat(
             break
         if not line.strip():
             continue
+        try:
+            check_question(line)
+        except BadInput as err:
+            err_console.print(f"[red]error:[/red] {escape(str(err))}", highlight=False)
+            continue
         answer = agent.ask(line, history=history)
         history.append(answer)
         emit(answer, as_json, _render_answer)
@@ -167,6 +215,7 @@ def query(
     from tools.llm import load_llm
     from tools.omics_query import run_query
 
+    check_question(question)
     graph = open_graph()
     generator = load_llm(_llm_config(backend, model_path, adapter, base_url, model)) if llm else None
     result = run_query(question, graph, llm=generator)
@@ -215,26 +264,34 @@ def correct(
 _load_plugins(sys.argv[1:])
 
 
+def _json_requested() -> bool:
+    return "--json" in sys.argv
+
+
 def main() -> None:
-    """Console entry point: user errors become one message and a non-zero exit."""
+    """Console entry point: user errors become one message and a non-zero exit; with --json, also a
+    JSON error object on stdout."""
     try:
         code = app(standalone_mode=False)  # a typer.Exit inside a command comes back as its code here
         if isinstance(code, int) and code:
             sys.exit(code)
     except GeneverseError as err:
-        if "--json" in sys.argv:  # JSON callers get a parseable error as well
+        if _json_requested():
             print(json.dumps({"error": str(err), "kind": type(err).__name__}))
-        err_console.print(f"[red]error:[/red] {err}", highlight=False)
+        err_console.print(f"[red]error:[/red] {escape(str(err))}", highlight=False)
         sys.exit(err.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("aborted")
         sys.exit(130)
     except typer.Exit as done:
         sys.exit(done.exit_code)
-    except Exception as err:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(err, click.ClickException):
-            err.show()
-            sys.exit(err.exit_code)
-        raise
+    except TyperException as err:
+        # Usage mistakes (unknown command or option, missing or invalid value): the usage text, exit 2.
+        if _json_requested():
+            print(json.dumps({"error": err.format_message(), "kind": "UsageError"}))
+        show = getattr(err, "show", None)
+        if show is not None:
+            show()
+        else:
+            err_console.print(f"[red]error:[/red] {escape(err.format_message())}", highlight=False)
+        sys.exit(err.exit_code)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from kg.cypher_files import ladybug_columns, statements
 from kg.errors import GeneverseError, GraphNotBuilt
+from kg.readonly import check_statement_kind
 
 DB_FILE = "genes.lbug"
 QUERY_TIMEOUT_MS = 30_000
@@ -73,11 +74,17 @@ class LadybugStore:
         self.location = str(link.resolve())
         self.manifest = json.loads((link / "manifest.json").read_text()) if (link / "manifest.json").exists() else {}
         # Read-only: user queries cannot write, and several processes may read at once.
-        self._db = ladybug.Database(str(db_path), read_only=True)
-        self._conn = ladybug.Connection(self._db)
-        self._conn.set_query_timeout(QUERY_TIMEOUT_MS)
+        try:
+            self._db = ladybug.Database(str(db_path), read_only=True)
+            self._conn = ladybug.Connection(self._db)
+            self._conn.set_query_timeout(QUERY_TIMEOUT_MS)
+        except RuntimeError as err:
+            reason = str(err).splitlines()[0][:200]
+            raise GeneverseError(f"The gene graph at {self.location} cannot be opened ({reason}). "
+                                 "Rebuild it: geneverse kg build") from None
 
     def run(self, query: str, params: dict | None = None) -> list[dict]:
+        check_statement_kind(query)
         try:
             result = self._conn.execute(query, params or {})
         except RuntimeError as err:
@@ -89,6 +96,7 @@ class LadybugStore:
 
     def columns(self, query: str, params: dict | None = None) -> dict[str, list]:
         """Column-wise results, for bulk reads where per-row dicts are too slow."""
+        check_statement_kind(query)
         try:
             frame = self._conn.execute(query, params or {}).get_as_df()
         except RuntimeError as err:

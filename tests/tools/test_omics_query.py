@@ -4,14 +4,8 @@ the language-model path is validated and retried, and nothing that writes ever r
 import pytest
 
 from kg.errors import ReadOnlyViolation
-from tools.omics_query import (
-    InvalidQuery,
-    UnparsedQuestion,
-    ensure_read_only,
-    graph_schema,
-    run_query,
-    validate_against_schema,
-)
+from tools.omics_query import UnparsedQuestion, run_query
+from tools.query.guard import InvalidQuery, ensure_read_only, graph_schema, validate_against_schema
 
 WRITES = [
     "MATCH (n) DETACH DELETE n",

@@ -1,0 +1,80 @@
+"""The checks every query passes before it runs: read-only (the one guard in `kg.readonly`) and the graph's
+own schema (labels, relationship types, properties)."""
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from kg.errors import GeneverseError
+from kg.readonly import check_read_only
+
+_STRING_LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
+
+
+class Schema(BaseModel):
+    nodes: dict[str, set[str]] = Field(description="label -> property names")
+    relationships: dict[str, set[str]] = Field(description="relationship type -> property names")
+    text: str = Field(description="the schema as the graph describes it, for prompts")
+
+
+class InvalidQuery(GeneverseError):
+    """A query names labels, relationships or properties the schema does not have."""
+
+
+def ensure_read_only(cypher: str) -> str:
+    """Reject anything but a single read query, before it reaches the database."""
+    return check_read_only(cypher)
+
+
+def _code_only(cypher: str) -> str:
+    """The query with comments and string literals blanked and backticks dropped from quoted names."""
+    cypher = _COMMENT.sub(" ", cypher)
+    cypher = _STRING_LITERAL.sub("''", cypher)
+    return cypher.replace("`", "")
+
+
+@lru_cache(maxsize=4)
+def graph_schema(graph) -> Schema:
+    """Labels, relationship types and their properties, parsed from the graph's own schema text."""
+    text = graph.schema_text()
+    nodes: dict[str, set[str]] = {}
+    relationships: dict[str, set[str]] = {}
+    for label, body in re.findall(r"^\(:(\w+)(?: \{(.*)\})?\)$", text, re.MULTILINE):
+        nodes[label] = {field.split()[0] for field in body.split(",") if field.strip()}
+    for rel, body in re.findall(r"-\[:(\w+)(?: \{([^}]*)\})?\]->", text):
+        relationships.setdefault(rel, set()).update(f.split()[0] for f in body.split(",") if f.strip())
+    return Schema(nodes=nodes, relationships=relationships, text=text)
+
+
+def validate_against_schema(cypher: str, schema: Schema) -> None:
+    """Every label, relationship type and property a query uses must exist in the schema."""
+    code = _code_only(cypher)
+    variables: dict[str, str] = {}
+    for var, label in re.findall(r"\(\s*(\w*)\s*:\s*(\w+)", code):
+        if label not in schema.nodes:
+            raise InvalidQuery(f"Unknown node label :{label}. Labels: {', '.join(schema.nodes)}.")
+        if var:
+            variables[var] = label
+    for var, rel in re.findall(r"\[\s*(\w*)\s*:\s*(\w+)", code):
+        if rel not in schema.relationships:
+            raise InvalidQuery(f"Unknown relationship type :{rel}. Types: {', '.join(schema.relationships)}.")
+        if var:
+            variables[var] = f"rel:{rel}"
+    for var, prop in re.findall(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)", code):
+        owner = variables.get(var)
+        if owner is None:
+            continue
+        allowed = schema.relationships[owner[4:]] if owner.startswith("rel:") else schema.nodes[owner]
+        if prop not in allowed:
+            raise InvalidQuery(f"{owner.removeprefix('rel:')} has no property '{prop}'. "
+                               f"Properties: {', '.join(sorted(allowed)) or 'none'}.")
+
+
+def execute(cypher: str, graph, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Run a query after the read-only and schema checks (the graph adds a read transaction)."""
+    cypher = ensure_read_only(cypher)
+    validate_against_schema(cypher, graph_schema(graph))
+    return graph.query(cypher, params or {})

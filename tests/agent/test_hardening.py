@@ -1,0 +1,109 @@
+"""A user's mistakes through the real console entry point: each ends in one message and a non-zero
+exit (2 for usage mistakes), with a JSON error object under --json, never a traceback."""
+
+import io
+import json
+import sys
+
+import pytest
+
+from agent.cli import MAX_QUESTION_CHARS, main
+
+
+def run(monkeypatch, capsys, *args: str, stdin: str = "") -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["geneverse", *args])
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = 0
+    try:
+        main()
+    except SystemExit as done:
+        code = done.code or 0
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+USAGE_MISTAKES = [
+    ("kg", "gene", "-TP53"),
+    ("kg", "gene", "--json"),
+    ("no-such-command",),
+    ("kg", "no-such-command"),
+    ("serve", "--port", "99999", "--json"),
+    ("ask", "--batch"),
+    ("correct",),
+    ("correct", "--json"),
+    ("ask", "--no-such-option", "x"),
+    ("rag", "search", "x", "-k", "0"),
+]
+
+
+@pytest.mark.parametrize("args", USAGE_MISTAKES, ids=" ".join)
+def test_usage_mistake_is_usage_text_and_exit_2(monkeypatch, capsys, args):
+    code, out, err = run(monkeypatch, capsys, *args)
+    assert code == 2 and "Error:" in err and "Traceback" not in err + out
+    if "--json" in args:
+        assert "error" in json.loads(out)
+
+
+@pytest.fixture
+def built(graph_home):
+    """Commands that open the default graph use the session's (GENEVERSE_HOME)."""
+
+
+def test_overlong_question_is_refused_quoting_little(monkeypatch, capsys, built):
+    question = "What is the official symbol of " + "X" * 200_000 + "?"
+    code, out, _ = run(monkeypatch, capsys, "ask", question, "--json")
+    error = json.loads(out)["error"]
+    assert code == 1 and f"limit is {MAX_QUESTION_CHARS:,}" in error and len(error) < 300
+
+
+def test_overlong_query_is_refused(monkeypatch, capsys, built):
+    code, _, err = run(monkeypatch, capsys, "query", "genes " * 1000)
+    assert code == 1 and "limit is 2,000" in err
+
+
+def test_empty_question_is_refused(monkeypatch, capsys, built):
+    code, _, err = run(monkeypatch, capsys, "ask", "   ")
+    assert code == 1 and "empty" in err
+
+
+def test_batch_answers_good_lines_and_reports_bad_ones(monkeypatch, capsys, tmp_path):
+    batch = tmp_path / "questions.jsonl"
+    batch.write_text("\n".join([
+        json.dumps({"question": "Which chromosome is XIST located on?"}),
+        '{"question": "unterminated',
+        json.dumps({"question": None}),
+        json.dumps(["not", "an", "object"]),
+        "x" * (MAX_QUESTION_CHARS + 1),
+        "What is the official gene symbol of HER2?",
+    ]) + "\n")
+    code, out, err = run(monkeypatch, capsys, "ask", "--batch", str(batch), "--json")
+    replies = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and len(replies) == 6
+    assert replies[0]["answer"] == "chrX" and replies[5]["answer"] == "ERBB2"
+    assert [r.get("line") for r in replies[1:5]] == [2, 3, 4, 5]
+    assert "not valid JSON" in replies[1]["error"] and "'question' field" in replies[2]["error"]
+    assert "None" not in replies[2]["error"] and "limit is" in replies[4]["error"]
+    assert "4 of 6 lines" in err
+
+
+def test_null_question_is_an_error_not_the_question_none(monkeypatch, capsys, tmp_path):
+    batch = tmp_path / "null.jsonl"
+    batch.write_text('{"question": null}\n')
+    code, out, _ = run(monkeypatch, capsys, "ask", "--batch", str(batch), "--json")
+    (reply,) = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and reply["line"] == 1 and "question" not in reply
+
+
+@pytest.mark.parametrize("content", ["", "\n# only a comment\n\n"], ids=["empty", "comments"])
+def test_empty_batch_says_so(monkeypatch, capsys, tmp_path, content):
+    batch = tmp_path / "empty.txt"
+    batch.write_text(content)
+    code, out, err = run(monkeypatch, capsys, "ask", "--batch", str(batch), "--json")
+    assert code == 1 and "No questions in" in json.loads(out)["error"] and str(batch) in err
+
+
+def test_binary_batch_file_names_the_path(monkeypatch, capsys, tmp_path):
+    batch = tmp_path / "questions.bin"
+    batch.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00")
+    code, _, err = run(monkeypatch, capsys, "ask", "--batch", str(batch))
+    assert code == 1 and "not UTF-8" in err and "questions.bin" in err

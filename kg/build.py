@@ -50,11 +50,11 @@ SOURCE_FILES = {
 FRESH_SOURCES = {"hgnc": "hgnc", "ncbi_gene_info": "gene_info", "clinvar": "clinvar", "hpo": "hpo",
                  "encode_metadata": "encode", "gencode_gtf": "gencode", "gene2go": "gene2go", "go_obo": "go"}
 
-GENE_LIST_FIELDS = ("uniprot_ids", "refseq", "aliases", "previous_symbols", "synonyms", "gencode_names")
+GENE_LIST_FIELDS = ("uniprot_ids", "refseq", "aliases", "previous_symbols", "synonyms", "gencode_names", "gene_groups")
 GENE_FIELDS = (
     "gene_id", "hgnc_id", "symbol", "name", "locus_group", "locus_type", "entrez_id", "ensembl_id",
     "uniprot_ids", "omim_id", "refseq", "chromosome", "cytoband", "start", "end", "strand", "tss",
-    "summary", "aliases", "previous_symbols", "synonyms", "gencode_names", "source", "assembly",
+    "summary", "aliases", "previous_symbols", "synonyms", "gencode_names", "source", "assembly", "gene_groups",
 )
 
 

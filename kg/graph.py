@@ -18,7 +18,7 @@ GENE_COLUMNS = ", ".join(
     f"g.`{f}` AS `{f}`" if f == "end" else f"g.{f} AS {f}"
     for f in ("gene_id", "hgnc_id", "symbol", "name", "locus_group", "locus_type", "entrez_id", "ensembl_id",
               "uniprot_ids", "omim_id", "refseq", "chromosome", "cytoband", "start", "end", "strand", "tss",
-              "summary", "aliases", "previous_symbols", "synonyms", "gencode_names", "source")
+              "summary", "aliases", "previous_symbols", "synonyms", "gencode_names", "source", "gene_groups")
 )
 DISEASE_COLUMNS = ", ".join(
     f"d.{f} AS {f}" for f in ("disease_id", "name", "medgen_id", "omim_id", "mondo_id", "hpo_ids", "sources")
@@ -232,6 +232,12 @@ class GeneGraph:
 
     def go_term_names(self) -> dict[str, str]:
         return {r["go_id"]: r["name"] for r in self._run("go_term_names")}
+
+    @cached_property
+    def go_term_sizes(self) -> dict[str, int]:
+        """GO id -> genes annotated to it, directly or through a more specific term: fewer is more specific."""
+        table = self.store.columns(self._queries["go_term_sizes"], {})
+        return dict(zip(table.get("go_id", []), table.get("genes", []), strict=True))
 
     # ---- experiments and tracks ----------------------------------------------------------------
 

@@ -41,6 +41,7 @@ class Gene(BaseModel):
     previous_symbols: list[str] = []
     synonyms: list[str] = Field([], description="NCBI Gene synonyms")
     gencode_names: list[str] = Field([], description="names of this gene in GENCODE v19 / v23")
+    gene_groups: list[str] = Field([], description="HGNC gene groups (families) the gene belongs to")
     source: str = Field("HGNC", description="where the record came from: HGNC, GENCODE v23, GENCODE v19, MyGene.info")
 
     @property

@@ -1,6 +1,6 @@
 // Gene graph schema, Ladybug dialect. Compare with neo4j_schema.cypher: the labels, properties
 // and relationship types are the same; Ladybug declares types and primary keys up front.
-CREATE NODE TABLE Gene(gene_id STRING PRIMARY KEY, hgnc_id STRING, symbol STRING, name STRING, locus_group STRING, locus_type STRING, entrez_id STRING, ensembl_id STRING, uniprot_ids STRING[], omim_id STRING, refseq STRING[], chromosome STRING, cytoband STRING, start INT64, `end` INT64, strand STRING, tss INT64, summary STRING, aliases STRING[], previous_symbols STRING[], synonyms STRING[], gencode_names STRING[], source STRING, assembly STRING);
+CREATE NODE TABLE Gene(gene_id STRING PRIMARY KEY, hgnc_id STRING, symbol STRING, name STRING, locus_group STRING, locus_type STRING, entrez_id STRING, ensembl_id STRING, uniprot_ids STRING[], omim_id STRING, refseq STRING[], chromosome STRING, cytoband STRING, start INT64, `end` INT64, strand STRING, tss INT64, summary STRING, aliases STRING[], previous_symbols STRING[], synonyms STRING[], gencode_names STRING[], source STRING, assembly STRING, gene_groups STRING[]);
 CREATE NODE TABLE Name(key STRING PRIMARY KEY, name STRING);
 CREATE NODE TABLE GoTerm(go_id STRING PRIMARY KEY, name STRING, aspect STRING);
 CREATE NODE TABLE Disease(disease_id STRING PRIMARY KEY, name STRING, name_lc STRING, medgen_id STRING, omim_id STRING, mondo_id STRING, hpo_ids STRING[], sources STRING[]);

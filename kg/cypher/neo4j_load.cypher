@@ -2,7 +2,7 @@
 // a failed build rolls back and leaves the previous graph in place. Ladybug loads the same rows
 // with COPY (kg/backends/ladybug.py).
 // name: Gene
-UNWIND $rows AS r MERGE (n:Gene {gene_id: r.gene_id}) SET n.hgnc_id = r.hgnc_id, n.symbol = r.symbol, n.name = r.name, n.locus_group = r.locus_group, n.locus_type = r.locus_type, n.entrez_id = r.entrez_id, n.ensembl_id = r.ensembl_id, n.uniprot_ids = r.uniprot_ids, n.omim_id = r.omim_id, n.refseq = r.refseq, n.chromosome = r.chromosome, n.cytoband = r.cytoband, n.start = r.start, n.end = r.end, n.strand = r.strand, n.tss = r.tss, n.summary = r.summary, n.aliases = r.aliases, n.previous_symbols = r.previous_symbols, n.synonyms = r.synonyms, n.gencode_names = r.gencode_names, n.source = r.source, n.assembly = r.assembly;
+UNWIND $rows AS r MERGE (n:Gene {gene_id: r.gene_id}) SET n.hgnc_id = r.hgnc_id, n.symbol = r.symbol, n.name = r.name, n.locus_group = r.locus_group, n.locus_type = r.locus_type, n.entrez_id = r.entrez_id, n.ensembl_id = r.ensembl_id, n.uniprot_ids = r.uniprot_ids, n.omim_id = r.omim_id, n.refseq = r.refseq, n.chromosome = r.chromosome, n.cytoband = r.cytoband, n.start = r.start, n.end = r.end, n.strand = r.strand, n.tss = r.tss, n.summary = r.summary, n.aliases = r.aliases, n.previous_symbols = r.previous_symbols, n.synonyms = r.synonyms, n.gencode_names = r.gencode_names, n.source = r.source, n.assembly = r.assembly, n.gene_groups = r.gene_groups;
 // name: Name
 UNWIND $rows AS r MERGE (n:Name {key: r.key}) SET n.name = r.name;
 // name: GoTerm

@@ -45,6 +45,8 @@ MATCH (g:Gene)-[r:ANNOTATED_WITH]->(t:GoTerm) WHERE t.aspect = $aspect
 RETURN g.symbol AS symbol, t.go_id AS go_id, r.direct AS direct;
 // name: go_term_names
 MATCH (t:GoTerm) RETURN t.go_id AS go_id, t.name AS name;
+// name: go_term_sizes
+MATCH (g:Gene)-[:ANNOTATED_WITH]->(t:GoTerm) RETURN t.go_id AS go_id, count(g) AS genes;
 // name: experiments
 MATCH (e:Experiment) {where}
 RETURN e.accession AS accession, e.assay AS assay, e.target AS target, e.target_gene AS target_gene,

@@ -9,7 +9,7 @@ from kg.sources.table import optional, read_rows, split_multi
 COLUMNS = [
     "hgnc_id", "symbol", "name", "locus_group", "locus_type", "status", "location",
     "alias_symbol", "prev_symbol", "entrez_id", "ensembl_gene_id", "uniprot_ids",
-    "omim_id", "refseq_accession",
+    "omim_id", "refseq_accession", "gene_group",
 ]
 
 _LOCATION = re.compile(r"^(\d{1,2}|X|Y)(?:([pq].*)|\s+centromere|\s+.*)?$")
@@ -43,4 +43,5 @@ def parse_hgnc(path: Path) -> Iterator[dict]:
             "uniprot_ids": split_multi(row["uniprot_ids"]),
             "omim_id": optional(row["omim_id"].strip('"').split("|")[0]),
             "refseq": split_multi(row["refseq_accession"]),
+            "gene_groups": split_multi(row["gene_group"]),
         }

@@ -1,14 +1,23 @@
-"""Entity linking: the genes, identifiers, biosamples, assays, targets, GO terms and diseases a question
-names, each tied to a graph record."""
+"""Entity linking: the genes, identifiers, biosamples, assays, targets, GO terms, diseases, chromosomes,
+cytobands and locus types a question names, each tied to a graph record, and the question with those
+mentions masked for the intent model."""
 
 import re
-from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from kg.identifiers import ENSEMBL_GENE, UNIPROT_ACCESSION
-from tools.omics_query import CYTOBAND, GO_ID, OmicsTerms, extract_terms
+from tools.query.vocabulary import (
+    CYTOBAND,
+    GO_ID,
+    REGION,
+    LinkedDisease,
+    OmicsTerms,
+    extract_terms,
+    go_vocabulary,
+    link_disease,
+)
 
 
 class LinkedGene(BaseModel):
@@ -19,6 +28,7 @@ class LinkedGene(BaseModel):
     reason: str = Field(description="how the mention matched: official, previous, alias, identifier, ...")
     ambiguous: bool = False
     alternatives: list[str] = Field([], description="other genes sharing the best match when ambiguous")
+    span: tuple[int, int] | None = Field(None, description="where the question names the gene")
 
 
 class LinkedEntities(BaseModel):
@@ -26,7 +36,9 @@ class LinkedEntities(BaseModel):
     unresolved: list[str] = Field([], description="gene-like mentions that name no gene in the graph")
     omics: OmicsTerms = OmicsTerms()
     go_terms: list[tuple[str, str]] = Field([], description="(GO id, name) named in the question")
-    disease: str | None = Field(None, description="disease phrase, when the question asks about one")
+    disease: str | None = Field(None, description="stored name of the disease the question names")
+    disease_span: tuple[int, int] | None = None
+    paths: list[str] = Field([], description="file paths named in the question (images, structures)")
     aspect: Literal["BP", "MF", "CC"] | None = None
     identifier_kind: Literal["hgnc", "entrez", "ensembl", "uniprot", "omim"] | None = Field(
         None, description="which identifier the question asks for")
@@ -74,12 +86,6 @@ _DISEASE_PATTERNS = [
 ]
 
 
-@lru_cache(maxsize=4)
-def _go_names(graph) -> dict[str, str]:
-    """Lower-cased GO term name -> GO id."""
-    return {name.lower(): go_id for go_id, name in graph.go_term_names().items()}
-
-
 def _looks_like_gene(token: str, at_sentence_start: bool) -> bool:
     if token.upper() in NOT_GENE_TOKENS or token.lower() in STOPWORDS and not any(c.isdigit() for c in token):
         return False
@@ -90,6 +96,25 @@ def _looks_like_gene(token: str, at_sentence_start: bool) -> bool:
         return True
     # mixed case like 'Xist' names a gene unless it is just a capitalised first word
     return uppers == 1 and token[0].isupper() and not at_sentence_start and len(token) > 2
+
+
+def _sentence_start(text: str, at: int) -> bool:
+    i = at - 1
+    while i >= 0 and text[i].isspace():
+        i -= 1
+    return i < 0 or text[i] in ".?!:"
+
+
+_CHUNK = re.compile(r"\S+")
+_ROMAN = re.compile(r"X?(?:IX|IV|V?I{1,3}|V)[A-H]?")
+_AFTER_KIND = re.compile(r"\b(?:type|class|group|grade|stage)\s+$", re.IGNORECASE)
+_FILE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".pdb", ".cif", ".mmcif", ".ent",
+                  ".pdb.gz", ".cif.gz")
+
+
+def is_path(chunk: str) -> bool:
+    """An image or structure file named in a question: 'structure.png', 'data/alphafold/AF-Q9BVV7-F1-model_v1.pdb'."""
+    return chunk.lower().rstrip(".").endswith(_FILE_SUFFIXES)
 
 
 def _link(graph, mention: str) -> LinkedGene | None:
@@ -113,8 +138,14 @@ def link_genes(question: str, graph, omics: OmicsTerms | None = None) -> tuple[l
         if gene is None:
             unresolved.append(mention)
         elif all(g.gene_id != gene.gene_id for g in linked):
-            linked.append(gene)
+            linked.append(gene.model_copy(update={"span": span}))
 
+    for m in _CHUNK.finditer(question):  # a file path names no gene; 'p185(erbB2)' is one alias as written
+        chunk = m.group(0).strip("?,;:!'\"")
+        if is_path(chunk):
+            taken.append(m.span())
+        elif "(" in chunk and chunk.endswith(")") and (gene := _link(graph, chunk)) is not None:
+            add(gene, m.span(), chunk)
     for pattern, lookup in _LABELLED_IDS:
         for m in pattern.finditer(question):
             gene = getattr(graph, lookup)(m.group(1))
@@ -135,7 +166,9 @@ def link_genes(question: str, graph, omics: OmicsTerms | None = None) -> tuple[l
             continue
         if CYTOBAND.fullmatch(token) or re.fullmatch(r"chr\w{1,2}", token, re.IGNORECASE) or GO_ID.match(token):
             continue
-        start_of_sentence = m.start() == 0 or bool(re.search(r"[.?!:]\s*$", question[:m.start()]))
+        if _ROMAN.fullmatch(token) and _AFTER_KIND.search(question[max(0, m.start() - 12):m.start()]):
+            continue  # 'type IV', 'class II' are disease and protein kinds, not genes
+        start_of_sentence = _sentence_start(question, m.start())
         if not _looks_like_gene(token, start_of_sentence):
             continue
         add(_link(graph, token), m.span(), token)
@@ -145,17 +178,16 @@ def link_genes(question: str, graph, omics: OmicsTerms | None = None) -> tuple[l
             if token.islower() and len(token) >= 3 and token not in STOPWORDS and token.upper() not in NOT_GENE_TOKENS:
                 gene = _link(graph, token)
                 if gene is not None and gene.reason == "official":
-                    linked.append(gene)
+                    linked.append(gene.model_copy(update={"span": m.span()}))
                     unresolved = [u for u in unresolved if u.lower() != token]
-    order = {g.mention: question.find(g.mention) for g in linked}
-    return sorted(linked, key=lambda g: order[g.mention]), unresolved
+    return sorted(linked, key=lambda g: g.span or (0, 0)), unresolved
 
 
 def link_go_terms(question: str, graph) -> list[tuple[str, str]]:
     names = graph.go_term_names()
     found = [(go_id, names.get(go_id, go_id)) for go_id in GO_ID.findall(question)]
     words = re.findall(r"[\w\-,']+", question.lower())
-    by_name = _go_names(graph)
+    by_name = go_vocabulary(graph)
     for size in range(min(12, len(words)), 1, -1):
         for i in range(len(words) - size + 1):
             gram = " ".join(words[i:i + size]).strip(",")
@@ -165,13 +197,34 @@ def link_go_terms(question: str, graph) -> list[tuple[str, str]]:
 
 
 def disease_phrase(question: str) -> str | None:
+    """The words a question puts after 'genes associated with' ..., without a completion prompt's 'is'."""
     for pattern in _DISEASE_PATTERNS:
         m = pattern.search(question)
         if m:
-            phrase = re.sub(r"^(?:the|a|an)\s+", "", m.group(1).strip(" ?.!"), flags=re.IGNORECASE)
+            phrase = re.sub(r"^(?:the|a|an)\s+", "", m.group(1).strip(" ?.!:"), flags=re.IGNORECASE)
             phrase = re.sub(r"\s+(?:in|according to)\s+(?:clinvar|hpo|the graph).*$", "", phrase, flags=re.IGNORECASE)
+            phrase = re.sub(r"\s+(?:is|are|was|were)$", "", phrase, flags=re.IGNORECASE)
             return phrase or None
     return None
+
+
+def masked(question: str, entities: LinkedEntities) -> str:
+    """The question with what it names replaced by its kind: 'Where is HER2?' -> 'Where is GENE?'."""
+    spans: list[tuple[int, int, str]] = [(*g.span, "ID" if g.reason == "identifier" else "GENE")
+                                         for g in entities.genes if g.span]
+    if entities.disease_span:
+        spans.append((*entities.disease_span, "DISEASE"))
+    if region := REGION.search(question):
+        spans.append((*region.span(), "REGION"))
+    elif entities.omics.cytoband and (band := CYTOBAND.search(question)):
+        spans.append((*band.span(), "BAND"))
+    spans += [(m.start(), m.end(), "FILE") for m in _CHUNK.finditer(question) if is_path(m.group(0).strip("?,;:!'\""))]
+    out, at = [], 0
+    for start, end, label in sorted(spans):
+        if start >= at:
+            out += [question[at:start], label]
+            at = end
+    return "".join(out) + question[at:]
 
 
 def link_entities(question: str, graph) -> LinkedEntities:
@@ -180,6 +233,16 @@ def link_entities(question: str, graph) -> LinkedEntities:
     lowered = question.lower()
     aspect = next((a for a, pattern in _ASPECTS if re.search(pattern, lowered)), None)
     kind = next((k for k, pattern in _ID_KINDS if re.search(pattern, lowered)), None)
+    disease: LinkedDisease | None = link_disease(question, graph, phrase=disease_phrase(question))
+    gene_spans = [g.span for g in genes if g.span]
+    if disease and any(s < disease.span[1] and disease.span[0] < e for s, e in gene_spans):
+        disease = None  # a gene symbol that is also a condition's name ('ALS2') is the gene
+    if disease:  # capitalised words of a disease name are not unknown genes
+        named = question[disease.span[0]:disease.span[1]]
+        unresolved = [u for u in unresolved if u not in named]
+    paths = [c for c in (m.group(0).strip("?,;:!'\"") for m in _CHUNK.finditer(question)) if is_path(c)]
     return LinkedEntities(genes=genes, unresolved=unresolved, omics=omics,
                           go_terms=link_go_terms(question, graph) if re.search(r"\bGO\b|annotat|term", question)
-                          else [], disease=disease_phrase(question), aspect=aspect, identifier_kind=kind)
+                          else [], disease=disease.name if disease else None,
+                          disease_span=disease.span if disease else None, paths=paths, aspect=aspect,
+                          identifier_kind=kind)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from kg.errors import GeneverseError, ReadOnlyViolation
 from tools.query.builder import build, plan, summarise
-from tools.query.guard import InvalidQuery, execute, graph_schema
+from tools.query.guard import InvalidQuery, execute, graph_schema, write_request
 from tools.query.vocabulary import OmicsTerms, extract_terms, link_disease
 
 
@@ -106,9 +106,13 @@ def run_query(question: str, graph, llm=None, terms: OmicsTerms | None = None,
         rows = execute(question, graph)
         return QueryResult(question=question, cypher=question.strip(), rows=rows, summary=summarise("rows", rows),
                            path="cypher")
+    if verb := write_request(question):
+        raise ReadOnlyViolation(f"the graph is read-only: a request to {verb} records is refused, and nothing "
+                                "was changed")
     if terms is None:
         terms = extract_terms(question, graph)
-        disease = link_disease(question, graph)
+        linked = link_disease(question, graph)
+        disease = linked.name if linked else None
     spec = plan(question, terms, disease)
     if spec is not None:
         cypher, params, kind = build(spec)

@@ -59,4 +59,4 @@ def test_generic_fake_chat_model_with_tool_calls(graph):
 def test_no_usable_tool_call_falls_back_to_the_rules(graph, reply):
     question = "What is the official gene symbol of HER2?"
     decision = route_question(question, link_entities(question, graph), FakeMessagesListChatModel(responses=[reply]))
-    assert (decision.route, decision.by) == ("official_symbol", "rules")
+    assert (decision.route, decision.by) == ("official_symbol", "intent")

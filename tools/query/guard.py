@@ -78,3 +78,22 @@ def execute(cypher: str, graph, params: dict[str, Any] | None = None) -> list[di
     cypher = ensure_read_only(cypher)
     validate_against_schema(cypher, graph_schema(graph))
     return graph.query(cypher, params or {})
+
+
+# A request to change graph records in plain words: a writing verb that opens the request (after a polite
+# lead-in) or that is aimed at records of the graph.
+_WRITE_VERBS = (r"delete|remove|drop|erase|wipe|purge|add|insert|create|update|modify|change|rename|set|replace|"
+                r"overwrite|merge|edit|store|save|upload|clear|truncate|destroy|import|load")
+_POLITE = r"(?:please|kindly|now|go ahead and|can you|could you|would you|will you|i want to|i'd like to|let's|let us)"
+_WRITE_OPENING = re.compile(rf"^\s*(?:{_POLITE}\s+){{0,3}}({_WRITE_VERBS})\b", re.IGNORECASE)
+_RECORDS = (r"genes?|tracks?|experiments?|biosamples?|samples?|nodes?|records?|edges?|relationships?|entries|entry|"
+            r"annotations?|diseases?|terms?|aliases|alias|symbols?|data|graph|database|table|labels?|propert(?:y|ies)")
+_WRITE_AIMED = re.compile(rf"\b({_WRITE_VERBS})\s+(?:(?:all|the|every|each|this|that|these|those|a|an|new|of|my|"
+                          rf"its|their|any)\s+){{0,3}}(?:{_RECORDS})\b", re.IGNORECASE)
+
+
+def write_request(text: str) -> str | None:
+    """The writing verb of a plain-language request to change the graph ('delete all tracks for K562'), or None."""
+    if m := _WRITE_OPENING.match(text) or _WRITE_AIMED.search(text):
+        return m.group(1).lower()
+    return None

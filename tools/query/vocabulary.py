@@ -200,20 +200,27 @@ _DISEASE_FILLER = {"the", "a", "an", "disease", "of", "type", "syndrome", "disor
 _NOT_DISEASES = {"gene", "genes", "protein", "cancer genes", "tumor", "death", "pain", "fever", "growth", "anemia genes"}
 
 
-def _disease_words(text: str) -> list[str]:
-    """Lower-case words with roman numerals after 'type' / 'group' read as numbers ('type Ic' -> 'type 1c')."""
-    words = re.findall(r"[a-z0-9]+", text.lower().replace("'s ", " "))
-    out: list[str] = []
-    for i, word in enumerate(words):
+class LinkedDisease(BaseModel):
+    name: str = Field(description="the stored lower-case disease name")
+    span: tuple[int, int] = Field(description="where the question names it")
+
+
+def _disease_tokens(text: str) -> list[tuple[str, int, int]]:
+    """Lower-case words and their spans, with roman numerals after 'type' / 'group' read as numbers
+    ('type Ic' -> 'type 1c')."""
+    tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[a-z0-9]+", text.lower())]
+    out = []
+    for i, (word, start, end) in enumerate(tokens):
         m = _ROMAN_WITH_LETTER.match(word)
-        if i and words[i - 1] in {"type", "group", "class", "grade", "stage", "complementation"} and m and m.group(1):
+        if i and tokens[i - 1][0] in {"type", "group", "class", "grade", "stage", "complementation"} and m \
+                and m.group(1):
             word = _ROMAN.get(m.group(1), word) + m.group(2)
-        out.append(word)
+        out.append((word, start, end))
     return out
 
 
 def disease_key(text: str) -> str:
-    return " ".join(_disease_words(text))
+    return " ".join(word for word, _, _ in _disease_tokens(text))
 
 
 @lru_cache(maxsize=4)
@@ -227,22 +234,23 @@ def disease_vocabulary(graph) -> dict[str, str]:
     return names
 
 
-def link_disease(text: str, graph, phrase: str | None = None) -> str | None:
-    """The stored name of the disease a question names: its longest run of words that is a disease name, else
-    the closest name to `phrase` (the words a question puts after 'associated with' ...) within a few edits."""
+def link_disease(text: str, graph, phrase: str | None = None) -> LinkedDisease | None:
+    """The disease a question names: its longest run of words that is a disease name, else the name closest
+    to `phrase` (the words a question puts after 'associated with' ...) within a few edits."""
     names = disease_vocabulary(graph)
-    words = _disease_words(text)
-    for _, size, gram in _ngrams(words, longest=12):
+    tokens = _disease_tokens(text)
+    words = [w for w, _, _ in tokens]
+    for i, size, gram in _ngrams(words, longest=12):
         if size == 1 and (len(gram[0]) < 5 or gram[0] in _DISEASE_FILLER):
             continue
         key = " ".join(gram)
         if key in names:
-            return names[key]
-    if phrase and len(phrase) >= 5:
-        key = disease_key(phrase)
-        hit = process.extractOne(key, list(names), scorer=fuzz.ratio, score_cutoff=88)
+            return LinkedDisease(name=names[key], span=(tokens[i][1], tokens[i + size - 1][2]))
+    if phrase and len(phrase) >= 5 and phrase in text:
+        hit = process.extractOne(disease_key(phrase), list(names), scorer=fuzz.ratio, score_cutoff=88)
         if hit:
-            return names[hit[0]]
+            start = text.index(phrase)
+            return LinkedDisease(name=names[hit[0]], span=(start, start + len(phrase)))
     return None
 
 

@@ -1,0 +1,80 @@
+"""Intent: which tool a question asks for, learned from labelled exemplars over the packaged MiniLM sentence
+embeddings. Questions are compared with their linked entities masked (GENE, ID, DISEASE, BAND, REGION), so
+that the wording, not the gene, decides. The score of a route is the mean cosine similarity of its nearest
+exemplars; below `threshold` the question is not understood well enough to act on."""
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+from pydantic import BaseModel
+
+from kg.paths import models_dir
+from retrieval.embedder import SentenceEmbedder
+
+EXEMPLARS = Path(__file__).with_name("intent_exemplars.tsv")
+THRESHOLD = 0.5
+NEAREST = 3
+
+
+class IntentScore(BaseModel):
+    route: str
+    score: float
+
+
+def load_exemplars(path: Path = EXEMPLARS) -> list[tuple[str, str]]:
+    """(route, text) pairs; '#' lines are comments."""
+    pairs = []
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            route, text = line.split("\t", 1)
+            pairs.append((route.strip(), text.strip()))
+    return pairs
+
+
+class IntentModel:
+    """Nearest-exemplar classifier: embeddings of the exemplars are computed once and cached on disk."""
+
+    def __init__(self, exemplars: list[tuple[str, str]], embedder: SentenceEmbedder | None = None):
+        self.embedder = embedder or SentenceEmbedder()
+        self.routes = [route for route, _ in exemplars]
+        self.labels = sorted(set(self.routes))
+        self.vectors = self._exemplar_vectors([text for _, text in exemplars])
+        self.members = {label: np.array([i for i, r in enumerate(self.routes) if r == label]) for label in self.labels}
+
+    def _exemplar_vectors(self, texts: list[str]) -> np.ndarray:
+        digest = hashlib.sha256("\n".join([self.embedder.model_path, *texts]).encode()).hexdigest()[:16]
+        cache = models_dir() / "intent" / f"{digest}.npy"
+        if cache.exists():
+            return np.load(cache)
+        vectors = self.embed(texts)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.save(cache, vectors)
+        return vectors
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        # One short sentence gains nothing from intra-op threads and loses much when cores are busy.
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            vectors = self.embedder.model.encode(texts, normalize_embeddings=True, batch_size=64)
+        finally:
+            torch.set_num_threads(threads)
+        return np.asarray(vectors, dtype=np.float32)
+
+    def scores(self, text: str) -> list[IntentScore]:
+        """Every route with its score, best first."""
+        similarity = self.vectors @ self.embed([text])[0]
+        ranked = []
+        for label in self.labels:
+            nearest = np.sort(similarity[self.members[label]])[-NEAREST:]
+            ranked.append(IntentScore(route=label, score=round(float(nearest.mean()), 4)))
+        return sorted(ranked, key=lambda s: -s.score)
+
+
+@lru_cache(maxsize=2)
+def intent_model(path: Path = EXEMPLARS) -> IntentModel:
+    """The classifier over the packaged exemplars, built once per process."""
+    return IntentModel(load_exemplars(path))

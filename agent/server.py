@@ -1,12 +1,17 @@
 """`geneverse serve`: the HTTP API (FastAPI) and the web page over the Geneverse agent.
 
-Every answer is computed in a worker thread under a time limit (504 past it), request bodies
-are capped (413 past the cap), the server binds the loopback address unless told otherwise,
+Every answer is computed in a worker thread under a time limit (504 past it): heavy work (/ask,
+/query) on a small bounded pool (503 when its queue is full), look-ups (/genes) on their own pool,
+so a slow question never stalls a look-up. Request bodies are capped (413 past the cap), a request
+whose headers and body do not arrive within a few seconds is answered 408 and closed, /query
+results are capped in rows and bytes, the server binds the loopback address unless told otherwise,
 and every error a client can cause comes back as `{"error": message}`, never a traceback.
 """
 
 import asyncio
+import json
 import socket
+import threading
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -26,6 +31,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from swagger_ui_bundle import swagger_ui_path
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from agent.answer import AgentAnswer
 from agent.graph import GeneverseAgent
@@ -51,6 +57,14 @@ DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 MAX_QUESTION_CHARS = 2000
 MAX_HISTORY = 20
+# A request's headers and body must arrive within this many seconds of its first byte.
+DEFAULT_REQUEST_TIMEOUT_S = 5.0
+# /query replies: at most this many rows and about this many bytes of rows.
+MAX_QUERY_ROWS = 1000
+MAX_QUERY_BYTES = 1024 * 1024
+LOOKUP_WORKERS = 8
+# Heavy requests waiting for a worker, per worker, before new ones are answered 503.
+QUEUE_PER_WORKER = 4
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 T = TypeVar("T")
@@ -65,6 +79,24 @@ class AskRequest(BaseModel):
 
 class QueryRequest(BaseModel):
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, examples=["Which genes lie in 17p13.1?"])
+
+
+class QueryResponse(QueryResult):
+    truncated: bool = Field(False, description="whether rows were left out to keep the reply within its caps")
+    total_rows: int = Field(description="rows the query returned, before any were left out")
+
+
+def cap_rows(result: QueryResult, max_rows: int = MAX_QUERY_ROWS, max_bytes: int = MAX_QUERY_BYTES) -> QueryResponse:
+    """The result with at most `max_rows` rows whose JSON takes at most about `max_bytes` bytes."""
+    kept, size = [], 0
+    for row in result.rows[:max_rows]:
+        size += len(json.dumps(row, default=str, ensure_ascii=False)) + 1
+        if size > max_bytes:
+            break
+        kept.append(row)
+    total = len(result.rows)
+    return QueryResponse(**result.model_dump(exclude={"rows"}), rows=kept, truncated=len(kept) < total,
+                         total_rows=total)
 
 
 class ErrorBody(BaseModel):
@@ -144,6 +176,58 @@ class BodySizeLimit:
         await response(scope, receive, send)
 
 
+def timed_protocol(request_timeout_s: float) -> type[HttpToolsProtocol]:
+    """uvicorn's HTTP protocol with a request timeout: a connection whose request (headers and body)
+    has not fully arrived `request_timeout_s` after its first byte, or after connecting, is answered
+    408 and closed, so incomplete requests cannot hold connections open."""
+
+    class TimedHttpProtocol(HttpToolsProtocol):
+        _reading: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            self._arm()  # the first byte of a request starts its clock
+            super().data_received(data)
+
+        def on_message_complete(self) -> None:
+            self._disarm()
+            super().on_message_complete()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            if self._reading is None:
+                self._reading = self.loop.call_later(request_timeout_s, self._timed_out)
+
+        def _disarm(self) -> None:
+            if self._reading is not None:
+                self._reading.cancel()
+                self._reading = None
+
+        def _timed_out(self) -> None:
+            self._reading = None
+            if self.transport.is_closing():
+                return
+            if self.cycle is None or not self.cycle.response_started:
+                body = json.dumps({"error": f"The request did not arrive within {request_timeout_s:g} s."}).encode()
+                self.transport.write(b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n"
+                                     b"connection: close\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body))
+            self.transport.close()
+
+    return TimedHttpProtocol
+
+
+def server_config(app: FastAPI, request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S, **options: Any) -> uvicorn.Config:
+    """uvicorn settings for the app: the request timeout, and idle keep-alive connections closed as fast."""
+    return uvicorn.Config(app, http=timed_protocol(request_timeout_s),
+                          timeout_keep_alive=max(1, round(request_timeout_s)), **options)
+
+
 # The page loads nothing from elsewhere and talks only to this server.
 PAGE_HEADERS = {
     "Content-Security-Policy": (
@@ -175,7 +259,8 @@ def create_app(
     """Build the app. Graph and agent are loaded once here; pass them to share already loaded ones.
 
     `timeout_s` bounds each request's work; `max_body_bytes` caps request bodies; `workers` is the
-    number of threads answering at once (a timed-out answer keeps its thread until it finishes).
+    number of threads answering heavy requests (/ask, /query) at once (a timed-out answer keeps its
+    thread until it finishes); look-ups have a pool of their own.
     """
     if graph is None:
         graph = agent.graph if agent is not None else open_graph()
@@ -183,21 +268,40 @@ def create_app(
         agent = GeneverseAgent.from_env(llm=llm, use_llm=use_llm, graph=graph)
     query_llm = agent.generator() if agent.use_llm else None  # the agent's model writes Cypher too
     graph_counts = graph.stats()
-    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="geneverse-answer")
+    heavy = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="geneverse-answer")
+    lookups = ThreadPoolExecutor(max_workers=LOOKUP_WORKERS, thread_name_prefix="geneverse-lookup")
+    # Heavy work admitted: running plus waiting; past the bound a request is answered 503 at once.
+    admitted = threading.BoundedSemaphore(workers * (1 + QUEUE_PER_WORKER))
     page_html = (Path(__file__).parent / "static" / "index.html").read_text(encoding="utf-8")
 
     @asynccontextmanager
     async def stop_workers_on_shutdown(app: FastAPI) -> AsyncIterator[None]:
         yield
-        executor.shutdown(wait=False, cancel_futures=True)
+        for executor in (heavy, lookups):
+            executor.shutdown(wait=False, cancel_futures=True)
 
-    async def run_limited(work: partial[T]) -> T:
+    async def run_limited(work: partial[T], executor: ThreadPoolExecutor = lookups) -> T:
         """Run blocking work in a worker thread; past the time limit the client gets a 504."""
         future = asyncio.get_running_loop().run_in_executor(executor, work)
         try:
             return await asyncio.wait_for(future, timeout_s)
         except TimeoutError:
             raise HTTPException(504, f"No answer within the time limit of {timeout_s:g} s.") from None
+
+    async def run_heavy(work: partial[T]) -> T:
+        """Heavy work on its bounded pool. Its slot is freed when the work ends, or when it is
+        cancelled before it started (its client timed out while it waited)."""
+        if not admitted.acquire(blocking=False):
+            raise HTTPException(503, "The server is busy answering other questions; try again shortly.")
+        future = heavy.submit(work)
+        future.add_done_callback(lambda _: admitted.release())
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), timeout_s)
+        except TimeoutError:
+            raise HTTPException(504, f"No answer within the time limit of {timeout_s:g} s.") from None
+
+    def answer_query(question: str) -> QueryResponse:
+        return cap_rows(run_query(question, graph, llm=query_llm))
 
     app = FastAPI(
         title="Geneverse",
@@ -206,7 +310,8 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         lifespan=stop_workers_on_shutdown,
-        responses={400: {"model": ErrorBody}, 413: {"model": ErrorBody}, 422: {"model": ErrorBody}, 504: {"model": ErrorBody}},
+        responses={400: {"model": ErrorBody}, 408: {"model": ErrorBody}, 413: {"model": ErrorBody},
+                   422: {"model": ErrorBody}, 503: {"model": ErrorBody}, 504: {"model": ErrorBody}},
     )
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
@@ -266,7 +371,7 @@ def create_app(
     @app.post("/ask", response_model=AgentAnswer, tags=["agent"])
     async def ask(request: AskRequest) -> AgentAnswer:
         """Answer a question; the reply carries its provenance, query rows and corrections."""
-        return await run_limited(partial(agent.ask, request.question, history=request.history or None))
+        return await run_heavy(partial(agent.ask, request.question, history=request.history or None))
 
     @app.get(
         "/genes/{name:path}",
@@ -278,10 +383,11 @@ def create_app(
         """A gene by symbol, alias, previous symbol or HGNC / Ensembl / Entrez / UniProt / OMIM id."""
         return await run_limited(partial(graph.gene, name))
 
-    @app.post("/query", response_model=QueryResult, tags=["graph"], responses={403: {"model": ErrorBody}})
-    async def query(request: QueryRequest) -> QueryResult:
-        """A natural-language omics question run as read-only Cypher: the query, its rows and a summary."""
-        return await run_limited(partial(run_query, request.question, graph, llm=query_llm))
+    @app.post("/query", response_model=QueryResponse, tags=["graph"], responses={403: {"model": ErrorBody}})
+    async def query(request: QueryRequest) -> QueryResponse:
+        """A natural-language omics question run as read-only Cypher: the query, its rows (at most
+        1,000 rows and about 1 MB; `truncated` and `total_rows` say what was left out) and a summary."""
+        return await run_heavy(partial(answer_query, request.question))
 
     return app
 
@@ -317,6 +423,9 @@ def serve(
     max_body: Annotated[
         int, typer.Option(help="Largest request body in bytes; larger ones are answered 413.", min=1)
     ] = DEFAULT_MAX_BODY_BYTES,
+    request_timeout: Annotated[
+        float, typer.Option(help="Seconds a request's headers and body may take to arrive; slower ones get 408.", min=0.1)
+    ] = DEFAULT_REQUEST_TIMEOUT_S,
     json_output: Annotated[bool, typer.Option("--json", help="Print the server address as JSON.")] = False,
 ) -> None:
     """Serve the HTTP API and the web page to chat with the agent."""
@@ -334,4 +443,4 @@ def serve(
         json_output,
         render=lambda info: err_console.print(f"Geneverse on [bold]{info['url']}[/bold] (API docs: {info['docs']})"),
     )
-    uvicorn.Server(uvicorn.Config(app, log_level="warning" if json_output else "info")).run(sockets=[sock])
+    uvicorn.Server(server_config(app, request_timeout, log_level="warning" if json_output else "info")).run(sockets=[sock])

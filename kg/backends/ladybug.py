@@ -7,6 +7,7 @@ The graph is built into a fresh folder with bulk COPY from data frames, and only
 import json
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -19,6 +20,11 @@ from kg.readonly import check_statement_kind
 
 DB_FILE = "genes.lbug"
 QUERY_TIMEOUT_MS = 30_000
+# Each query may use half the cores, and the database keeps two threads more than the cores, so
+# one slow query (or two) never leaves a quick look-up waiting for a free thread.
+CORES = os.cpu_count() or 1
+THREADS_PER_QUERY = max(1, CORES // 2)
+DATABASE_THREADS = CORES + 2
 
 NODE_TABLES = ["Gene", "Name", "GoTerm", "Disease", "Biosample", "Experiment", "Track"]
 REL_TABLES = ["NAMES", "ANNOTATED_WITH", "ASSOCIATED_WITH", "TARGETS", "IN_BIOSAMPLE", "FROM_EXPERIMENT"]
@@ -75,18 +81,33 @@ class LadybugStore:
         self.manifest = json.loads((link / "manifest.json").read_text()) if (link / "manifest.json").exists() else {}
         # Read-only: user queries cannot write, and several processes may read at once.
         try:
-            self._db = ladybug.Database(str(db_path), read_only=True)
-            self._conn = ladybug.Connection(self._db)
-            self._conn.set_query_timeout(QUERY_TIMEOUT_MS)
+            self._db = ladybug.Database(str(db_path), read_only=True, max_num_threads=DATABASE_THREADS)
+            self._connections: list[ladybug.Connection] = []
+            self._lock = threading.Lock()
+            self._local = threading.local()
+            self._connection()
         except RuntimeError as err:
             reason = str(err).splitlines()[0][:200]
             raise GeneverseError(f"The gene graph at {self.location} cannot be opened ({reason}). "
                                  "Rebuild it: geneverse kg build") from None
 
+    def _connection(self) -> ladybug.Connection:
+        """This thread's connection: queries on one connection run one after another, so each thread
+        (a server's look-up and answer workers among them) has its own."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = ladybug.Connection(self._db)
+            conn.set_query_timeout(QUERY_TIMEOUT_MS)
+            conn.set_max_threads_for_exec(THREADS_PER_QUERY)
+            with self._lock:
+                self._connections.append(conn)
+            self._local.conn = conn
+        return conn
+
     def run(self, query: str, params: dict | None = None) -> list[dict]:
         check_statement_kind(query)
         try:
-            result = self._conn.execute(query, params or {})
+            result = self._connection().execute(query, params or {})
         except RuntimeError as err:
             raise GeneverseError(f"graph query failed: {err}") from None
         columns = result.get_column_names()
@@ -98,11 +119,14 @@ class LadybugStore:
         """Column-wise results, for bulk reads where per-row dicts are too slow."""
         check_statement_kind(query)
         try:
-            frame = self._conn.execute(query, params or {}).get_as_df()
+            frame = self._connection().execute(query, params or {}).get_as_df()
         except RuntimeError as err:
             raise GeneverseError(f"graph query failed: {err}") from None
         return {name: frame[name].tolist() for name in frame.columns}
 
     def close(self) -> None:
-        self._conn.close()
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
         self._db.close()

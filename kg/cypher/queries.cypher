@@ -5,7 +5,7 @@
 MATCH (n:Name {key: $key})-[r:NAMES]->(g:Gene)
 RETURN g.gene_id AS gene_id, g.hgnc_id AS hgnc_id, g.symbol AS symbol, g.name AS name, r.kind AS reason;
 // name: genes_by_id
-MATCH (g:Gene) WHERE g.gene_id IN $ids RETURN {gene_columns};
+UNWIND $ids AS id MATCH (g:Gene {gene_id: id}) RETURN {gene_columns};
 // name: gene_by_entrez
 MATCH (g:Gene) WHERE g.entrez_id = $value RETURN {gene_columns};
 // name: gene_by_ensembl

@@ -1,0 +1,103 @@
+"""The HTTP server's bounds, over real TCP on the loopback address: incomplete requests time out,
+/query replies are capped, heavy work has its own bounded pool, so look-ups answer while it runs."""
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+import uvicorn
+
+from agent.graph import GeneverseAgent
+from agent.server import MAX_QUERY_ROWS, QueryResponse, bind_socket, cap_rows, create_app, server_config
+from tools.omics_query import QueryResult
+
+REQUEST_TIMEOUT_S = 1.0
+# Seconds of work for the graph: a join over 20,000 x 60,000 genes.
+HEAVY_QUERY = "MATCH (a:Gene) WITH a LIMIT 20000 MATCH (b:Gene) WHERE a.start < b.start RETURN count(*) AS pairs"
+
+
+def start_server(app) -> Iterator[tuple[str, int]]:
+    sock = bind_socket("127.0.0.1", 0)
+    server = uvicorn.Server(server_config(app, request_timeout_s=REQUEST_TIMEOUT_S, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive(), "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield sock.getsockname()[:2]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def agent(graph):
+    return GeneverseAgent.from_env(graph=graph)
+
+
+@pytest.fixture(scope="module")
+def address(agent, graph):
+    yield from start_server(create_app(agent=agent, graph=graph, workers=1))
+
+
+def read_until_closed(sock: socket.socket, limit_s: float) -> bytes:
+    sock.settimeout(limit_s)
+    received = b""
+    while chunk := sock.recv(65536):
+        received += chunk
+    return received
+
+
+@pytest.mark.parametrize("sent", [
+    b"",                                                                       # connects, sends nothing
+    b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n",                            # headers never end
+    (b"POST /ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+     b"Content-Length: 100\r\n\r\n{\"question\": "),                            # body never completes
+], ids=["nothing", "partial headers", "partial body"])
+def test_incomplete_request_times_out_and_is_closed(address, sent):
+    with socket.create_connection(address) as sock:
+        sock.sendall(sent)
+        reply = read_until_closed(sock, limit_s=REQUEST_TIMEOUT_S * 10)  # the server closes it, not us
+    if sent:
+        assert reply.startswith(b"HTTP/1.1 408") and b"did not arrive within" in reply
+
+
+def test_keep_alive_connection_serves_several_requests(address):
+    with httpx.Client(base_url=f"http://{address[0]}:{address[1]}") as client:
+        assert [client.get("/genes/HER2").status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_query_rows_are_capped_with_the_total(address, graph):
+    total = graph.query("MATCH (g:Gene) RETURN count(g) AS n")[0]["n"]
+    with httpx.Client(base_url=f"http://{address[0]}:{address[1]}", timeout=60) as client:
+        body = client.post("/query", json={"question": "MATCH (g:Gene) RETURN g.symbol AS symbol"}).json()
+    assert len(body["rows"]) == MAX_QUERY_ROWS and body["truncated"] is True and body["total_rows"] == total
+
+
+def test_query_bytes_are_capped(graph):
+    rows = graph.query("MATCH (g:Gene) WHERE g.summary IS NOT NULL RETURN g.symbol AS symbol, g.summary AS summary "
+                       "LIMIT 200")
+    result = QueryResult(question="q", cypher="c", rows=rows, summary="s", path="cypher")
+    capped = cap_rows(result, max_bytes=10_000)
+    assert isinstance(capped, QueryResponse) and capped.truncated and capped.total_rows == 200
+    assert 0 < len(capped.rows) < 200 and len(str(capped.rows)) < 12_000
+    assert cap_rows(result).truncated is False
+
+
+def test_lookups_answer_while_heavy_queries_run_and_excess_heavy_work_is_refused(address):
+    url = f"http://{address[0]}:{address[1]}"
+    with httpx.Client(base_url=url, timeout=120) as client, ThreadPoolExecutor(8) as pool:
+        # one worker, four waiting: the sixth and seventh heavy request find the queue full
+        heavy = [pool.submit(client.post, "/query", json={"question": HEAVY_QUERY}) for _ in range(7)]
+        time.sleep(0.5)
+        looked_up = [client.get(f"/genes/{name}") for name in ("HER2", "TP53", "ENSG00000141510")]
+        still_running = sum(not f.done() for f in heavy)
+        statuses = sorted(f.result().status_code for f in heavy)
+    assert [r.json()["symbol"] for r in looked_up] == ["ERBB2", "TP53", "TP53"]
+    assert still_running > 0  # the look-ups were answered before the heavy work ended
+    assert statuses.count(503) >= 2 and statuses.count(200) >= 1

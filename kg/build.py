@@ -5,6 +5,7 @@ backend); `build_graph()` loads them into Ladybug (bulk COPY) or Neo4j (batched 
 the new graph in only when it is complete.
 """
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from kg.sources.hgnc import parse_hgnc
 from kg.sources.hpo import parse_hpo_genes_to_disease
 from kg.sources.ncbi_gene_info import parse_gene_info
 from kg.sources.refseq_summary import parse_refseq_summaries
+from kg.sources.table import not_utf8
 
 # Release files, relative to the data folder. One entry per parser.
 SOURCE_FILES = {
@@ -356,16 +358,22 @@ def build_graph(
     data: Path | None = None,
     step: Step = lambda _: None,
     releases: Path | None = None,
+    force: bool = False,
 ) -> dict:
-    """Build the whole graph and swap it in when complete. Returns the build manifest."""
+    """Build the whole graph and swap it in when complete. Returns the build manifest. Unless `force`,
+    a graph with far fewer genes than the current one is refused (a truncated release)."""
     started = time.perf_counter()
     content = assemble(data, withhold_summaries, step, releases)
+    genes = {"genes": len(content.genes), "hgnc_genes": sum(1 for g in content.genes.values() if g["hgnc_id"])}
+    if backend == "ladybug" and not force:
+        check_gene_count(genes, graph_dir(home))
     manifest = {
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "data": str(data or data_dir()),
         "sources": {name: str(path) for name, path in source_files(data, releases).items()},
         "withheld_summaries": sorted(withhold_summaries),
         "counts": content.counts(),
+        "hgnc_genes": genes["hgnc_genes"],
     }
     rows = tables(content)
     if backend == "ladybug":
@@ -382,6 +390,26 @@ def build_graph(
     return manifest
 
 
+# A new graph must keep at least this share of the current graph's genes, unless forced.
+MIN_GENE_SHARE = 0.5
+
+
+def check_gene_count(genes: dict[str, int], link: Path) -> None:
+    """Refuse to replace the graph at `link` with one that has far fewer genes, or far fewer HGNC genes
+    (a truncated HGNC release leaves GENCODE's genes, so the total alone can hide it)."""
+    try:
+        manifest = json.loads((link / "manifest.json").read_text())
+        current = {"genes": manifest["counts"]["Gene"], "hgnc_genes": manifest.get("hgnc_genes")}
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # no current graph, or one without counts: nothing to compare with
+    for kind, label in (("genes", "genes"), ("hgnc_genes", "HGNC genes")):
+        if current[kind] and genes[kind] < current[kind] * MIN_GENE_SHARE:
+            raise GeneverseError(
+                f"The new graph would hold {genes[kind]:,} {label}, far fewer than the {current[kind]:,} of the current "
+                f"graph at {link.resolve()}; a release may be truncated. The current graph is kept; pass --force to "
+                "replace it anyway.")
+
+
 _SYMBOL_FILE_LINE = re.compile(r"^[A-Za-z0-9@._\-/]+$")
 
 
@@ -389,12 +417,18 @@ def read_symbol_file(path: Path) -> set[str]:
     """One gene symbol per line (blank lines and # comments ignored)."""
     if not Path(path).is_file():
         raise ParseError(str(path), 0, "file not found")
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise not_utf8(Path(path), err) from None
+    except OSError as err:
+        raise ParseError(str(path), 0, f"unreadable: {err.strerror or err}") from None
     symbols = set()
-    for line_no, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+    for line_no, line in enumerate(text.splitlines(), start=1):
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
         if not _SYMBOL_FILE_LINE.match(line):
-            raise ParseError(str(path), line_no, f"not a gene symbol: {line!r}")
+            raise ParseError(str(path), line_no, f"not a gene symbol: {line[:100]!r}")
         symbols.add(line)
     return symbols

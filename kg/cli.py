@@ -11,12 +11,16 @@ from kg.errors import GeneNotFound, GeneverseError
 from kg.graph import open_graph
 from kg.models import Gene
 from kg.output import console, emit
-from kg.paths import home
+from kg.paths import graph_dir, home
 
 app = typer.Typer(help="The gene knowledge graph (NCBI, HGNC, Ensembl, GENCODE, GO, ENCODE, ClinVar, HPO).",
                   no_args_is_help=True)
 
 JSON = typer.Option(False, "--json", help="Print JSON.")
+
+
+class BuildInterrupted(GeneverseError):
+    exit_code = 130  # as a shell reports an interrupted command
 BUILD_STEPS = 9 + 13  # assembly steps + one load step per table
 
 
@@ -30,6 +34,7 @@ def build(
     data: Path | None = typer.Option(None, help="Folder of releases in the layout of data/ (default: data/)"),
     releases: Path | None = typer.Option(
         None, help="Folder of `kg download` releases that replace their vendored versions"),
+    force: bool = typer.Option(False, "--force", help="Replace the current graph even if the new one has far fewer genes"),
     as_json: bool = JSON,
 ):
     """Build the graph from data/ into a new location and swap it in when complete."""
@@ -37,16 +42,22 @@ def build(
     for folder in (data, releases):
         if folder is not None and not folder.is_dir():
             raise GeneverseError(f"no folder at {folder}")
-    with Progress(TextColumn("{task.description:<40}"), BarColumn(), TimeElapsedColumn(),
-                  console=console, disable=as_json) as progress:
-        task = progress.add_task("building", total=BUILD_STEPS)
+    try:
+        with Progress(TextColumn("{task.description:<40}"), BarColumn(), TimeElapsedColumn(),
+                      console=console, disable=as_json) as progress:
+            task = progress.add_task("building", total=BUILD_STEPS)
 
-        def step(name: str) -> None:
-            progress.update(task, description=name, advance=1)
+            def step(name: str) -> None:
+                progress.update(task, description=name, advance=1)
 
-        manifest = build_graph(home=home, backend=backend, uri=uri, withhold_summaries=withheld, data=data,
-                               releases=releases, step=step)
-        progress.update(task, completed=BUILD_STEPS, description="done")
+            manifest = build_graph(home=home, backend=backend, uri=uri, withhold_summaries=withheld, data=data,
+                                   releases=releases, step=step, force=force)
+            progress.update(task, completed=BUILD_STEPS, description="done")
+    except KeyboardInterrupt:
+        link = graph_dir(home)
+        kept = (f"the previous graph is kept at {link.resolve()}" if backend == "ladybug" and link.exists()
+                else "no graph was replaced" if backend == "ladybug" else "the transaction was rolled back")
+        raise BuildInterrupted(f"Build interrupted: {kept}.") from None
     emit(manifest, as_json, lambda m: console.print(
         f"Built the {backend} graph in {m['seconds']} s at {m['location']}: "
         + ", ".join(f"{v:,} {k}" for k, v in m["counts"].items())))

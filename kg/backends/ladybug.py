@@ -32,9 +32,13 @@ REL_TABLES = ["NAMES", "ANNOTATED_WITH", "ASSOCIATED_WITH", "TARGETS", "IN_BIOSA
 
 def build(tables: dict[str, list[dict]], link: Path, manifest: dict, step=lambda _: None) -> Path:
     """Write every table into a new database beside `link`, then point `link` at it."""
-    link.parent.mkdir(parents=True, exist_ok=True)
-    target = link.parent / f"graph-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-    target.mkdir()
+    try:
+        link.parent.mkdir(parents=True, exist_ok=True)
+        remove_abandoned_builds(link)
+        target = link.parent / f"graph-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+        target.mkdir()
+    except OSError as err:
+        raise GeneverseError(f"Cannot write the graph in {link.parent}: {err.strerror or err}") from None
     try:
         db = ladybug.Database(str(target / DB_FILE))
         conn = ladybug.Connection(db)
@@ -51,11 +55,43 @@ def build(tables: dict[str, list[dict]], link: Path, manifest: dict, step=lambda
         conn.close()
         db.close()
         (target / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    except BaseException:
+    except BaseException as err:
         shutil.rmtree(target, ignore_errors=True)
+        if isinstance(err, OSError) or (isinstance(err, RuntimeError) and "IO exception" in str(err)):
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err).splitlines()[0][:200]
+            raise GeneverseError(f"Cannot write the graph in {link.parent}: {reason}. The previous graph is kept.") from None
         raise
     _swap_link(link, target)
     return target
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_abandoned_builds(link: Path) -> list[Path]:
+    """Remove the `graph-*` folders and `graph.new-*` links that killed builds left beside `link`: any
+    that the link does not point to and whose build process (the name's last part) is gone."""
+    current = link.resolve() if link.is_symlink() else None
+    removed = []
+    for path in link.parent.glob(f"{link.name}[-.]*"):
+        pid = path.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or int(pid) == os.getpid() or _pid_alive(int(pid)):
+            continue
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+        elif path.resolve() != current:
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            continue
+        removed.append(path)
+    return removed
 
 
 def _swap_link(link: Path, target: Path) -> None:

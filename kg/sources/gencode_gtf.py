@@ -5,12 +5,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kg.errors import ParseError
-from kg.sources.table import chromosome_name, open_text
+from kg.sources.table import chromosome_name, no_records, not_utf8, open_text
 
 _ATTRIBUTE = re.compile(r'(\w+) "([^"]*)"')
 
 
 def parse_gencode_gtf(path: Path) -> Iterator[dict]:
+    try:
+        yield from _gene_records(path)
+    except UnicodeDecodeError as err:
+        raise not_utf8(path, err) from None
+
+
+def _gene_records(path: Path) -> Iterator[dict]:
+    genes, line_no = 0, 0
     with open_text(path) as handle:
         for line_no, line in enumerate(handle, start=1):
             if line.startswith("#"):
@@ -28,6 +36,7 @@ def parse_gencode_gtf(path: Path) -> Iterator[dict]:
             except ValueError:
                 raise ParseError(str(path), line_no, "start and end must be integers") from None
             strand = fields[6]
+            genes += 1
             yield {
                 "ensembl_id": attributes["gene_id"].split(".")[0],
                 "name": attributes.get("gene_name"),
@@ -38,3 +47,5 @@ def parse_gencode_gtf(path: Path) -> Iterator[dict]:
                 "strand": strand,
                 "tss": start if strand == "+" else end,
             }
+    if not genes:
+        raise no_records(path, line_no)

@@ -4,13 +4,25 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kg.errors import ParseError
-from kg.sources.table import open_text
+from kg.sources.table import no_records, not_utf8, open_text
 
 ASPECTS = {"biological_process": "BP", "molecular_function": "MF", "cellular_component": "CC"}
 
 
 def parse_obo_terms(path: Path) -> Iterator[dict]:
     """Non-obsolete [Term] stanzas as {go_id, name, aspect, parents, alt_ids}."""
+    terms = 0
+    try:
+        for term in _terms(path):
+            terms += 1
+            yield term
+    except UnicodeDecodeError as err:
+        raise not_utf8(path, err) from None
+    if not terms:
+        raise no_records(path, 0)
+
+
+def _terms(path: Path) -> Iterator[dict]:
     term: dict | None = None
     saw_header = False
     with open_text(path) as handle:

@@ -4,6 +4,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from kg.errors import ParseError
 from kg.sources.table import optional, read_rows, split_multi
 
 COLUMNS = [
@@ -24,7 +25,10 @@ def chromosome_of(location: str) -> str | None:
 
 
 def parse_hgnc(path: Path) -> Iterator[dict]:
-    for _, row in read_rows(path, required=COLUMNS):
+    for line_no, row in read_rows(path, required=COLUMNS):
+        for column in ("hgnc_id", "symbol"):  # a gene's key and its name: a row without them cannot be a gene
+            if not row[column].strip():
+                raise ParseError(str(path), line_no, f"empty {column}")
         location = row["location"].strip()
         yield {
             "gene_id": row["hgnc_id"],

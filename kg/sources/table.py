@@ -19,6 +19,28 @@ def open_text(path: Path) -> io.TextIOBase:
     return open(path, encoding="utf-8", newline="")
 
 
+def first_undecodable_line(path: Path) -> int:
+    """The number of the first line that is not UTF-8. The text reader decodes ahead in blocks, so the
+    line it was on when decoding failed is not the line at fault."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return line_no
+    return 0
+
+
+def not_utf8(path: Path, err: UnicodeDecodeError) -> ParseError:
+    return ParseError(str(path), first_undecodable_line(path), f"not UTF-8 text ({err.reason})")
+
+
+def no_records(path: Path, line_no: int) -> ParseError:
+    """A release with no records would build a graph without its genes or links: refuse it."""
+    return ParseError(str(path), line_no, "no records: the file is empty or holds only a header")
+
+
 def read_rows(
     path: Path,
     required: list[str] | None = None,
@@ -35,6 +57,7 @@ def read_rows(
     with open_text(path) as handle:
         reader = csv.reader(handle, delimiter=delimiter, quoting=quoting)
         header = columns
+        records = 0
         try:
             for line_no, fields in enumerate(reader, start=1):
                 if skip_prefix and fields and fields[0].startswith(skip_prefix) and header is not None:
@@ -51,9 +74,14 @@ def read_rows(
                     raise ParseError(
                         str(path), line_no, f"expected {len(header)} fields, found {len(fields)}"
                     )
+                records += 1
                 yield line_no, dict(zip(header, fields))
-        except (csv.Error, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as err:
+        except UnicodeDecodeError as err:
+            raise not_utf8(path, err) from None
+        except (csv.Error, EOFError, gzip.BadGzipFile) as err:
             raise ParseError(str(path), reader.line_num, f"unreadable: {err}") from None
+        if not records:
+            raise no_records(path, reader.line_num)
 
 
 def split_multi(value: str, sep: str = "|") -> list[str]:

@@ -59,7 +59,8 @@ lies chromosome protein coding related associated linked disease diseases term t
 function functions role describe explain predicted regulatory tracks track summary summarize human
 identifier identifiers id ids number count ensembl entrez uniprot omim hgnc ncbi ontology process
 component molecular biological cellular pathway pathways cell cells type types marker image structure
-known alias aliases previous full
+known alias aliases previous full enformer basenji biosample biosamples experiment experiments assay assays
+encode profiled
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 NOT_GENE_TOKENS = {"DNA", "RNA", "MRNA", "GO", "ID", "IDS", "TF", "TFS", "CHIP", "CHIP-SEQ", "DNASE", "DNASE-SEQ",

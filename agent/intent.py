@@ -4,12 +4,14 @@ that the wording, not the gene, decides. The score of a route is the mean cosine
 exemplars; below `threshold` the question is not understood well enough to act on."""
 
 import hashlib
+import re
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import torch
 from pydantic import BaseModel
+from rapidfuzz import fuzz, process
 
 from kg.paths import models_dir
 from retrieval.embedder import SentenceEmbedder
@@ -17,6 +19,7 @@ from retrieval.embedder import SentenceEmbedder
 EXEMPLARS = Path(__file__).with_name("intent_exemplars.tsv")
 THRESHOLD = 0.5
 NEAREST = 3
+_WORD = re.compile(r"[A-Za-z]+")
 
 
 class IntentScore(BaseModel):
@@ -42,6 +45,7 @@ class IntentModel:
         self.routes = [route for route, _ in exemplars]
         self.labels = sorted(set(self.routes))
         self.vectors = self._exemplar_vectors([text for _, text in exemplars])
+        self.words = sorted({w.lower() for _, text in exemplars for w in _WORD.findall(text) if len(w) >= 4})
         self.members = {label: np.array([i for i, r in enumerate(self.routes) if r == label]) for label in self.labels}
 
     def _exemplar_vectors(self, texts: list[str]) -> np.ndarray:
@@ -64,9 +68,21 @@ class IntentModel:
             torch.set_num_threads(threads)
         return np.asarray(vectors, dtype=np.float32)
 
+    def respell(self, text: str) -> str:
+        """Misspelt words put right by the nearest word of the exemplars ('chromosme' -> 'chromosome'), so a
+        typo does not move the question away from its intent; placeholders and short words stay."""
+        def fix(m: re.Match[str]) -> str:
+            word = m.group(0)
+            lowered = word.lower()
+            if len(word) < 5 or lowered in self.words or word.isupper():
+                return word
+            hit = process.extractOne(lowered, self.words, scorer=fuzz.ratio, score_cutoff=80)
+            return hit[0] if hit else word
+        return _WORD.sub(fix, text)
+
     def scores(self, text: str) -> list[IntentScore]:
         """Every route with its score, best first."""
-        similarity = self.vectors @ self.embed([text])[0]
+        similarity = self.vectors @ self.embed([self.respell(text)])[0]
         ranked = []
         for label in self.labels:
             nearest = np.sort(similarity[self.members[label]])[-NEAREST:]

@@ -3,6 +3,7 @@ files), then the learned intent model over the question with its entities masked
 whose needs the linked entities meet; or tool calling when a capable chat model is configured. Every
 pattern here runs in linear time."""
 
+import re
 from typing import Any, Literal
 
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -70,6 +71,23 @@ def _args(route: str, question: str, entities: LinkedEntities) -> dict[str, Any]
     return {"gene": gene.symbol}
 
 
+MARGIN = 0.1
+_AGGREGATE = re.compile(r"\b(?:how many|number of|count|list|which|top \d+|most)\b", re.IGNORECASE)
+
+
+def _fits(route: str, question: str, entities: LinkedEntities) -> bool:
+    """Routes that answer about one gene do not take a list of genes, and the track explanation around a gene
+    does not take counting or listing questions (those are queries over the tracks)."""
+    if REGISTRY[route].needs == "gene" and len(entities.genes) >= 3:
+        return False
+    return not (route == "tracks" and _AGGREGATE.search(question))
+
+
+def _filters(entities: LinkedEntities) -> bool:
+    omics = entities.omics
+    return bool(omics.chromosome or omics.cytoband or omics.region or omics.locus or omics.assay or omics.biosample)
+
+
 def understood(entities: LinkedEntities) -> str:
     """What the question was linked to, in words."""
     parts = []
@@ -107,13 +125,16 @@ def rule_route(question: str, entities: LinkedEntities, model: IntentModel | Non
         return RouteDecision(route="protein_image", args={"image_path": path}, reason="image or structure file")
     scores = (model or intent_model()).scores(masked(question, entities))
     best = scores[0]
-    for candidate in scores:
-        if candidate.score < THRESHOLD:
-            break
-        args = _args(candidate.route, question, entities)
-        if args is not None:
-            return RouteDecision(route=candidate.route, args=args, by="intent", intents=scores[:3],
-                                 reason=f"reads as {candidate.route} ({candidate.score:.2f})")
+    eligible = [(c, args) for c in scores if c.score >= THRESHOLD
+                and _fits(c.route, question, entities) and (args := _args(c.route, question, entities)) is not None]
+    if eligible:
+        chosen, args = eligible[0]
+        query = next(((c, a) for c, a in eligible if c.route == "omics_query"), None)
+        # filters the chosen route would ignore ('... linked to DISEASE on chromosome 14') make it a query
+        if query and chosen.route != "omics_query" and _filters(entities) and query[0].score >= chosen.score - MARGIN:
+            chosen, args = query
+        return RouteDecision(route=chosen.route, args=args, by="intent", intents=scores[:3],
+                             reason=f"reads as {chosen.route} ({chosen.score:.2f})")
     linked = understood(entities)
     if not linked:
         reason = "no gene, identifier or omics term recognised"

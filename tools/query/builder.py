@@ -46,8 +46,12 @@ class QuerySpec(BaseModel):
     disease: str | None = Field(None, description="lower-cased disease name joined to genes")
 
 
+_ANY_SUBJECT = re.compile(r"\b(?P<noun>" + "|".join(f"(?:{w})" for w, _ in _SUBJECT_WORDS) + r")\b", re.IGNORECASE)
+
+
 def _subject(question: str) -> Subject | None:
-    m = _SUBJECT.search(question)
+    """The noun the question asks for: after 'which', 'how many', 'list' ..., else the first one it names."""
+    m = _SUBJECT.search(question) or _ANY_SUBJECT.search(question)
     if m is None:
         return None
     noun = m.group("noun").lower()
@@ -79,6 +83,10 @@ def plan(question: str, terms: OmicsTerms, disease: str | None = None) -> QueryS
         base = "genes"
     else:
         return None
+    unfiltered = not (experimental or genomic)
+    if unfiltered and re.search(r"\b(?:tracks?|experiments?)\b.*\b(?:measure|measuring|for|of|with|that)\s+"
+                                r"(?!total\b|all\b|the\b|enformer\b|encode\b|any\b)\w", q):
+        return None  # it names a filter that linked to nothing: every record would be a wrong answer
     if base == "tracks" and terms.assay == "RNA-seq":
         raise NotInData(["RNA-seq tracks"])
     gene_subjects = {"genes", "chromosomes", "diseases"}

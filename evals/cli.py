@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from evals.systems import DEFAULT_SYSTEMS_FILE
+from kg.files import input_text_file, output_file, output_folder
 from kg.output import console, emit
 
 app = typer.Typer(help="Evaluate and compare systems (Table 1 protocol, gene-fact accuracy).", no_args_is_help=True)
@@ -17,7 +18,7 @@ app = typer.Typer(help="Evaluate and compare systems (Table 1 protocol, gene-fac
 def describe_command(
     systems: str = typer.Option("base,finetuned,rag,agent", "--systems", help="comma-separated names from the systems file"),
     genes: str = typer.Option("paper20", "--genes", help="paper20 | heldout:N | comma-separated symbols"),
-    out: Path = typer.Option(..., "--out", help="output folder (re-running it resumes)"),
+    out: str = typer.Option(..., "--out", help="output folder (re-running it resumes)"),
     withhold_summaries: bool = typer.Option(
         False, "--withhold-summaries", help="honest setting: the genes' summaries are left out of graph and index"),
     systems_file: Path = typer.Option(DEFAULT_SYSTEMS_FILE, "--systems-file", help="TOML file defining the systems"),
@@ -30,8 +31,8 @@ def describe_command(
     from evals.describe import DescribeReport, run_describe
 
     names = [n.strip() for n in systems.split(",") if n.strip()]
-    report = run_describe(names, genes, out, withheld=withhold_summaries, systems_file=systems_file,
-                          progress=not as_json, plots=plots, max_genes=max_genes)
+    report = run_describe(names, genes, output_folder(out, "--out"), withheld=withhold_summaries,
+                          systems_file=systems_file, progress=not as_json, plots=plots, max_genes=max_genes)
 
     def render(r: DescribeReport) -> None:
         table = Table("system", "factual", "structural", "average", "BLEU", "ROUGE-1", "s/gene",
@@ -51,7 +52,7 @@ def describe_command(
 @app.command("facts")
 def facts_command(
     questions: Path = typer.Option(None, "--questions", help="TSV: type, question, answer (default: GeneTuring gene facts)"),
-    out: Path | None = typer.Option(None, "--out", help="write the per-question results here (JSON)"),
+    out: str | None = typer.Option(None, "--out", help="write the per-question results here (JSON)"),
     use_llm: bool = typer.Option(False, "--use-llm", help="let the language model route and phrase answers"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -59,13 +60,14 @@ def facts_command(
     from agent.graph import GeneverseAgent
     from evals.facts import BUNDLED_QUESTIONS, FactsReport, run_facts
 
-    report = run_facts(questions or BUNDLED_QUESTIONS, GeneverseAgent.from_env(use_llm=use_llm),
-                       progress=not as_json)
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp")
+    questions_file = input_text_file(questions, "--questions") if questions is not None else BUNDLED_QUESTIONS
+    out_file = output_file(out, "--out") if out is not None else None
+    report = run_facts(questions_file, GeneverseAgent.from_env(use_llm=use_llm), progress=not as_json)
+    if out_file is not None:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out_file.with_name(f".{out_file.name}.tmp")
         tmp.write_text(report.model_dump_json(indent=1))
-        tmp.replace(out)
+        tmp.replace(out_file)
 
     def render(r: FactsReport) -> None:
         table = Table("fact type", "accuracy", "questions", title=f"Gene facts — {r.questions}")

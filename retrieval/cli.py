@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from kg.build import read_symbol_file
+from kg.files import output_folder
 from kg.output import console, emit
 from retrieval.embedder import SentenceEmbedder
 from retrieval.index import BuildReport, GeneIndex, RetrievedDoc
@@ -20,7 +21,7 @@ EmbedderOption = typer.Option(None, "--embedder", help="sentence-transformers fo
 
 @app.command("index")
 def index_command(
-    path: Path | None = PathOption,
+    path: str | None = PathOption,
     embedder: str | None = EmbedderOption,
     genes: Path | None = typer.Option(None, "--genes", help="index only these genes (one symbol per line)"),
     withhold_summaries: Path | None = typer.Option(
@@ -30,11 +31,12 @@ def index_command(
     """Build or update the index: only new or changed gene documents are embedded."""
     from kg.graph import open_graph
 
+    folder = output_folder(path, "--path") if path is not None else None
+    only = sorted(read_symbol_file(genes)) if genes else None
+    withheld = read_symbol_file(withhold_summaries) if withhold_summaries else set()
     graph = open_graph()
-    index = GeneIndex.open(path, SentenceEmbedder(embedder))
-    report = index.build(graph, genes=sorted(read_symbol_file(genes)) if genes else None,
-                         withhold_summaries=read_symbol_file(withhold_summaries) if withhold_summaries
-                         else set(), progress=not as_json)
+    index = GeneIndex.open(folder, SentenceEmbedder(embedder))
+    report = index.build(graph, genes=only, withhold_summaries=withheld, progress=not as_json)
 
     def render(r: BuildReport) -> None:
         console.print(f"{r.documents} gene documents at {r.location}: {r.embedded} embedded, "

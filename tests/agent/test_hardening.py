@@ -107,3 +107,44 @@ def test_binary_batch_file_names_the_path(monkeypatch, capsys, tmp_path):
     batch.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00")
     code, _, err = run(monkeypatch, capsys, "ask", "--batch", str(batch))
     assert code == 1 and "not UTF-8" in err and "questions.bin" in err
+
+
+@pytest.fixture
+def paths(tmp_path) -> dict[str, str]:
+    binary = tmp_path / "binary.bin"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00\x01")
+    existing = tmp_path / "existing.txt"
+    existing.write_text("a file\n")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    return {"binary": str(binary), "file": str(existing), "folder": str(folder), "under_file": str(existing / "out"),
+            "empty": ""}
+
+
+# (command line, the placeholder of `paths` the message must name, what the message says)
+FILE_MISTAKES = [
+    ("eval facts --questions {binary}", "binary", "not UTF-8"),
+    ("eval facts --questions {folder}", "folder", "a folder, not a file"),
+    ("eval facts --out {folder}", "folder", "is a folder"),
+    ("eval facts --out {under_file}", "under_file", "is not a folder"),
+    ("eval facts --out {empty}", "empty", "--out is empty"),
+    ("eval describe --genes TP53 --out {file}", "file", "is a file, not a folder"),
+    ("eval describe --genes TP53 --out {empty}", "empty", "--out is empty"),
+    ("rag index --genes {binary}", "binary", "not UTF-8"),
+    ("rag index --withhold-summaries {binary}", "binary", "not UTF-8"),
+    ("rag index --path {file}", "file", "is a file, not a folder"),
+    ("rag index --path {under_file}", "under_file", "is not a folder"),
+    ("rag index --path {empty}", "empty", "--path is empty"),
+    ("kg build --withhold-summaries {binary}", "binary", "not UTF-8"),
+    ("tracks explain {folder} --plot {folder}", "folder", "is a folder"),
+    ("tracks explain {folder} --plot {under_file}", "under_file", "is not a folder"),
+    ("tracks explain {folder} --plot {empty}", "empty", "--plot is empty"),
+    ("tracks predict --gene TP53 --out {file}", "file", "is a file, not a folder"),
+]
+
+
+@pytest.mark.parametrize(("line", "subject", "message"), FILE_MISTAKES, ids=[line for line, *_ in FILE_MISTAKES])
+def test_bad_path_is_one_message_naming_it(monkeypatch, capsys, paths, line, subject, message):
+    code, out, err = run(monkeypatch, capsys, *(part.format(**paths) for part in line.split(" ")), "--json")
+    error = json.loads(out)["error"]
+    assert code == 1 and message in error and paths[subject] in error and "Traceback" not in err

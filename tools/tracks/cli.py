@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from kg.files import output_file, output_folder
 from kg.output import console, emit
 from tools.tracks.errors import SequenceError, TrackFileError
 from tools.tracks.model import ModelConfig, load_enformer
@@ -27,7 +28,7 @@ def _model_config(weights: str | None, random_weights: str | None, device: str, 
 
 @app.command()
 def predict(
-    out: Annotated[Path, typer.Option(help="folder for tracks.npy and prediction.json")],
+    out: Annotated[str, typer.Option(help="folder for tracks.npy and prediction.json")],
     gene: Annotated[str | None, typer.Option(help="gene symbol or id; the window is centred on its TSS")] = None,
     fasta: Annotated[str | None, typer.Option(help="indexed GRCh38 genome FASTA (default $GENEVERSE_GENOME_FASTA)",
                                               envvar="GENEVERSE_GENOME_FASTA")] = None,
@@ -48,6 +49,7 @@ def predict(
     """Predict 5,313 human tracks for a gene, a region or a raw sequence."""
     from tools.tracks.predict import predict_genes, predict_region, predict_sequence
 
+    folder = output_folder(out, "--out")
     raw = [x is not None for x in (sequence_file, sequence)]
     if sum(raw) > 1 or (any(raw) and region) or not (any(raw) or region or gene):
         raise SequenceError("give one input: --gene or --region (with --fasta), --sequence-file or --sequence")
@@ -71,8 +73,8 @@ def predict(
         else:
             prediction = predict_genes([gene], graph=graph, genome=genome, loaded=loaded,
                                        reverse_complement_average=reverse_complement)[0]
-    folder = prediction.save(out)
-    result = {"folder": str(folder), "shape": list(prediction.signal.shape), **prediction.meta.model_dump(
+    saved = prediction.save(folder)
+    result = {"folder": str(saved), "shape": list(prediction.signal.shape), **prediction.meta.model_dump(
         exclude={"track_indices"})}
     emit(result, as_json, lambda r: console.print(
         f"{r['shape'][0]} bins x {r['shape'][1]} tracks from {r['model']} -> {r['folder']}"))
@@ -86,7 +88,7 @@ def explain(
                                                     "DNASE:K562 or an ENCODE accession (repeatable)")] = None,
     gene: Annotated[str | None, typer.Option(help="gene for observed tracks (TSS from the graph)")] = None,
     region: Annotated[str | None, typer.Option(help="chr:start-end for observed tracks")] = None,
-    plot: Annotated[Path | None, typer.Option(help="PNG path (default: FOLDER/tracks.png for predictions)")] = None,
+    plot: Annotated[str | None, typer.Option(help="PNG path (default: FOLDER/tracks.png for predictions)")] = None,
     rewrite: Annotated[bool, typer.Option(help="add a language-model rewrite, checked against the "
                                           "findings (model from GENEVERSE_LLM_* settings)")] = False,
     as_json: JsonOption = False,
@@ -94,6 +96,7 @@ def explain(
     """Explain predicted (FOLDER) or observed (--bigwig) tracks: findings, text and a plot."""
     if (folder is None) == (not bigwig):
         raise TrackFileError("give a prediction folder or --bigwig files, not both and not neither")
+    plot_path = output_file(plot, "--plot") if plot is not None else None
     llm = None
     if rewrite:
         from tools.llm import LLMConfig, load_llm
@@ -101,9 +104,9 @@ def explain(
         llm = load_llm(LLMConfig.from_env())
     graph = _graph()
     if folder is not None:
-        report = explain_prediction(folder, graph=graph, plot_path=plot, llm=llm)
+        report = explain_prediction(folder, graph=graph, plot_path=plot_path, llm=llm)
     else:
-        report = explain_observed(bigwig, track or [], graph=graph, gene=gene, region=region, plot_path=plot,
+        report = explain_observed(bigwig, track or [], graph=graph, gene=gene, region=region, plot_path=plot_path,
                                   llm=llm)
     emit(report, as_json, _render)
 

@@ -1,10 +1,12 @@
 """`geneverse finetune`: instruction data from the graph, LoRA / full SFT of language models, and LoRA of
 LLaVA-style multimodal models."""
 
+import math
 from pathlib import Path
 
 import typer
 
+from kg.files import output_folder
 from kg.output import console, emit
 from tools.llm import LLMConfig
 
@@ -12,6 +14,18 @@ app = typer.Typer(help="Build instruction data from the graph and fine-tune lang
                   no_args_is_help=True)
 
 JSON = typer.Option(False, "--json", help="Print JSON.")
+
+
+def check_split(val_fraction: float, test_fraction: float, max_genes: int | None) -> None:
+    """Shares of genes are numbers in 0..1 that leave some genes for training; counts are not negative."""
+    for value, hint in ((val_fraction, "--val-fraction"), (test_fraction, "--test-fraction")):
+        if math.isnan(value) or not 0 <= value <= 1:
+            raise typer.BadParameter(f"{value} is not a share between 0 and 1", param_hint=hint)
+    if val_fraction + test_fraction >= 1:
+        raise typer.BadParameter(f"{val_fraction} + {test_fraction} leaves no genes for training",
+                                 param_hint="--val-fraction / --test-fraction")
+    if max_genes is not None and max_genes < 1:
+        raise typer.BadParameter(f"{max_genes} is not a number of genes", param_hint="--max-genes")
 
 
 def teacher_config(teacher: str | None) -> LLMConfig | None:
@@ -27,7 +41,7 @@ def teacher_config(teacher: str | None) -> LLMConfig | None:
 
 @app.command()
 def data(
-    out: Path = typer.Option(..., help="Folder for train/val/test/heldout JSONL and the data card"),
+    out: str = typer.Option(..., help="Folder for train/val/test/heldout JSONL and the data card"),
     seed: int = typer.Option(13, help="Seed of the gene-level split"),
     val_fraction: float = typer.Option(0.05, help="Share of genes in validation"),
     test_fraction: float = typer.Option(0.05, help="Share of genes in test"),
@@ -42,12 +56,14 @@ def data(
     from finetune.data import DataConfig, write_dataset
     from kg.graph import open_graph
 
+    check_split(val_fraction, test_fraction, max_genes)
+    folder = output_folder(out, "--out")
     config = DataConfig(seed=seed, val_fraction=val_fraction, test_fraction=test_fraction,
                         require_summary=not all_genes, max_genes=max_genes, teacher=teacher_config(teacher))
     with open_graph() as graph, console.status("building instruction data", spinner="dots") as status:
         if as_json:
             status.stop()
-        card = write_dataset(graph, out, config)
+        card = write_dataset(graph, folder, config)
     emit(card, as_json, lambda c: console.print(
         f"Wrote {out}: " + ", ".join(f"{n:,} {s}" for s, n in c["records"].items()) + f" (data card: {out}/README.md)"))
 

@@ -148,3 +148,22 @@ def test_bad_path_is_one_message_naming_it(monkeypatch, capsys, paths, line, sub
     code, out, err = run(monkeypatch, capsys, *(part.format(**paths) for part in line.split(" ")), "--json")
     error = json.loads(out)["error"]
     assert code == 1 and message in error and paths[subject] in error and "Traceback" not in err
+
+
+@pytest.mark.parametrize("options", [
+    ("--val-fraction", "nan"),
+    ("--val-fraction", "-0.1"),
+    ("--test-fraction", "1.5"),
+    ("--val-fraction", "0.6", "--test-fraction", "0.5"),
+    ("--max-genes", "-5"),
+], ids=" ".join)
+def test_finetune_data_refuses_impossible_splits(monkeypatch, capsys, tmp_path, options):
+    code, out, err = run(monkeypatch, capsys, "finetune", "data", "--out", str(tmp_path / "data"), *options, "--json")
+    assert code == 2 and "error" in json.loads(out) and "Traceback" not in err
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize(("out", "message"), [("", "--out is empty"), ("{file}", "is a file, not a folder")])
+def test_finetune_data_refuses_bad_out(monkeypatch, capsys, paths, out, message):
+    code, out_text, _ = run(monkeypatch, capsys, "finetune", "data", "--out", out.format(**paths), "--json")
+    assert code == 1 and message in json.loads(out_text)["error"]

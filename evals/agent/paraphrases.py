@@ -3,7 +3,10 @@ prompts, extra words, lower case, typos) about records sampled from the graph, w
 route that should answer it. The wording here is written apart from the intent exemplars
 (`agent/intent_exemplars.tsv`) and is never used to tune them.
 
-    python -m evals.agent.paraphrases [--per-type 4] [--seed 29] [--out evals/agent/paraphrases.jsonl]
+    python -m evals.agent.paraphrases [--per-type 4] [--seed 29] [--family a] [--out evals/agent/paraphrases.jsonl]
+    python -m evals.agent.paraphrases --family b --seed 41 --out evals/agent/paraphrases_b.jsonl
+
+Family b was written after family a had been measured and was never used for tuning.
 """
 
 import argparse
@@ -139,12 +142,130 @@ TEMPLATES: dict[str, list[str]] = {
     ],
 }
 
+# A second family, written after the first was measured and never looked at while tuning: the final figures.
+_NAME_TO_SYMBOL_B = [
+    "What symbol does HGNC use today for {x}?",
+    "Find the approved gene symbol behind the name {x}.",
+    "Approved symbol for {x}:",
+    "{x} official name abbreviation",
+    "wat is the offical symbol of {x}",
+    "Somebody wrote {x} in an old paper; which gene symbol should I search for now?",
+    "Resolve {x} to the official HGNC gene symbol.",
+    "Gene {x} is officially called",
+]
+_ID_TO_SYMBOL_B = [
+    "What symbol does HGNC use for the gene {x}?",
+    "Find the approved gene symbol for {x}.",
+    "Approved symbol for {x}:",
+    "{x} gene symbol",
+    "wat gene symbol goes with {x}",
+    "I have {x} from a table; which gene is that?",
+    "Resolve {x} to an official gene symbol.",
+    "The gene identified by {x} is",
+]
+TEMPLATES_B: dict[str, list[str]] = {
+    "alias_symbol": _NAME_TO_SYMBOL_B, "previous_symbol": _NAME_TO_SYMBOL_B,
+    "ensembl_symbol": _ID_TO_SYMBOL_B, "entrez_symbol": [t.replace("{x}", "NCBI gene id {x}") for t in _ID_TO_SYMBOL_B],
+    "hgnc_symbol": _ID_TO_SYMBOL_B, "uniprot_symbol": [t.replace("{x}", "the UniProt entry {x}") for t in _ID_TO_SYMBOL_B],
+    "chromosome": [
+        "Which chromosome contains the gene {x}?",
+        "Find out what chromosome {x} belongs to.",
+        "Chromosome of {x}:",
+        "{x} is located on chromosome",
+        "wich chromosome has {lower} on it",
+        "For my primer design I need to know the chromosome {x} is on.",
+        "State the chromosome harbouring {x}.",
+        "{lower} chr?",
+    ],
+    "cytoband": [
+        "Which cytoband is {x} in?",
+        "Find the cytogenetic band of {x}.",
+        "Cytoband of {x}:",
+        "{x} lies in the cytogenetic band",
+        "cytobnd of {lower}?",
+        "For a karyotype figure I need the band where {x} is located.",
+        "State the chromosomal band of {x}.",
+        "band location {x}",
+    ],
+    "protein_coding": [
+        "Is {x} a gene that encodes a protein?",
+        "Find out whether {x} is protein-coding.",
+        "Protein-coding, {x}:",
+        "{x} encodes a protein: true or false?",
+        "is {lower} codin for protein",
+        "I wonder if {x} gives rise to a protein at all?",
+        "State whether {x} is a protein-coding locus.",
+        "{lower} protein coding?",
+    ],
+    "diseases_of_gene": [
+        "Which conditions are linked with {x}?",
+        "Find the diseases reported for {x}.",
+        "Diseases of {x}:",
+        "Variants in {x} are associated with",
+        "what diseaes involve {lower}",
+        "A patient has a {x} variant; which conditions has this gene been connected with?",
+        "State the disorders associated with {x}.",
+        "{x} phenotypes",
+    ],
+    "genes_of_disease": [
+        "What genes are implicated in {x}?",
+        "Find the genes associated with {x}.",
+        "Genes for {x}:",
+        "{x} is associated with the gene",
+        "wich genes cause {x}",
+        "A family has {x}; which genes have been linked to it?",
+        "State the genes connected to {x}.",
+        "{x} genes",
+    ],
+    "go_enrichment": [
+        "What GO biological process do {x} have in common?",
+        "Find the enriched GO terms for the gene set {x}.",
+        "GO enrichment, genes {x}:",
+        "The biological process shared by {x} is",
+        "enrichd go process for {x}",
+        "My screen returned {x}; which GO process stands out?",
+        "State the most over-represented GO process among {x}.",
+        "{x} enrichment",
+    ],
+    "tracks_count": [
+        "How many Enformer outputs are {x} tracks?",
+        "Find the number of Enformer tracks targeting {x}.",
+        "Enformer tracks for {x}, count:",
+        "The count of Enformer tracks for {x} is",
+        "how many enformer tracks for {x}",
+        "For a figure I need the number of Enformer tracks measuring {x}.",
+        "State how many Enformer tracks have {x} as target.",
+        "{x} Enformer track count",
+    ],
+    "chip_biosamples": [
+        "What biosamples have ChIP-seq for {x}?",
+        "Find the biosamples where {x} ChIP-seq was done.",
+        "Biosamples, {x} ChIP-seq:",
+        "{x} was profiled by ChIP-seq in the biosamples",
+        "wich biosamples have {x} chip-seq",
+        "I need every biosample with a {x} ChIP-seq experiment.",
+        "State the biosamples that have {x} ChIP-seq.",
+        "{x} ChIP-seq biosamples",
+    ],
+    "cytoband_genes": [
+        "What genes are in cytoband {x}?",
+        "Find all genes located in {x}.",
+        "Genes in {x}:",
+        "The genes of band {x} are",
+        "wich genes lie in {x}",
+        "For a deletion at {x} I need the list of genes there.",
+        "State the genes in cytogenetic band {x}.",
+        "{x} genes",
+    ],
+}
+FAMILIES = {"a": TEMPLATES, "b": TEMPLATES_B}
 
-def generate(graph, per_type: int = 4, seed: int = 29) -> list[dict[str, Any]]:
+
+def generate(graph, per_type: int = 4, seed: int = 29, family: str = "a") -> list[dict[str, Any]]:
     rng = random.Random(seed)
     questions = []
     for fact, subject, gold, scoring in _items(graph, rng, per_type):
-        for number, template in enumerate(TEMPLATES[fact]):
+        for number, template in enumerate(FAMILIES[family][fact]):
             questions.append({"id": f"{fact}-{len(questions)}", "fact": fact, "route": ROUTES[fact], "phrasing": number,
                               "question": template.format(x=subject, lower=subject.lower()), "gold": gold,
                               "scoring": scoring})
@@ -155,11 +276,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--per-type", type=int, default=4)
     parser.add_argument("--seed", type=int, default=29)
+    parser.add_argument("--family", choices=sorted(FAMILIES), default="a")
     parser.add_argument("--out", type=Path, default=Path("evals/agent/paraphrases.jsonl"))
     args = parser.parse_args()
     from kg.graph import open_graph
 
-    questions = generate(open_graph(), args.per_type, args.seed)
+    questions = generate(open_graph(), args.per_type, args.seed, args.family)
     args.out.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions), encoding="utf-8")
     print(f"{len(questions)} questions -> {args.out}")
 

@@ -62,14 +62,18 @@ class MultimodalModel:
             model = PeftModel.from_pretrained(LlavaForConditionalGeneration.from_pretrained(base), folder)
             model = model.merge_and_unload()
             self.name = f"{base.name} + {folder.name}"
+            processor = folder if (folder / "preprocessor_config.json").is_file() else base
         elif (folder / "config.json").is_file():
+            # A full model keeps its processor beside it; there is no base folder to fall back on.
+            if not (folder / "preprocessor_config.json").is_file():
+                raise ModelUnavailable(f"The LLaVA model at {folder} lacks its processor (preprocessor_config.json).")
+            processor = folder
             model = LlavaForConditionalGeneration.from_pretrained(folder)
             self.name = folder.name
         else:
             raise ModelUnavailable(f"No LLaVA model or adapter at {folder}.")
         self.device = "cuda" if torch.cuda.is_available() else "cpu"
-        self.processor = AutoProcessor.from_pretrained(folder if (folder / "preprocessor_config.json").is_file()
-                                                       else base)
+        self.processor = AutoProcessor.from_pretrained(processor)
         self.model = model.to(self.device).eval()
         self._lock = threading.Lock()
 

@@ -47,6 +47,9 @@ def data(
     test_fraction: float = typer.Option(0.05, help="Share of genes in test"),
     all_genes: bool = typer.Option(False, "--all-genes", help="Also genes without a RefSeq summary"),
     max_genes: int | None = typer.Option(None, help="Keep at most this many genes (quick builds)"),
+    data_format: str = typer.Option(
+        "paper", "--format", help="paper (the paper's prompt, answered from graph facts) or grounded (the gene's "
+                                  "facts packet, answered with its RefSeq summary)"),
     teacher: str | None = typer.Option(
         None, help="Add synthetic descriptions of protein-coding genes from a teacher model: 'default', an HF "
                    "folder, or an OpenAI-compatible base URL (off by default)"),
@@ -58,8 +61,11 @@ def data(
 
     check_split(val_fraction, test_fraction, max_genes)
     folder = output_folder(out, "--out")
+    if data_format not in ("paper", "grounded"):
+        raise typer.BadParameter("choose paper or grounded", param_hint="--format")
     config = DataConfig(seed=seed, val_fraction=val_fraction, test_fraction=test_fraction,
-                        require_summary=not all_genes, max_genes=max_genes, teacher=teacher_config(teacher))
+                        require_summary=not all_genes, max_genes=max_genes, teacher=teacher_config(teacher),
+                        format=data_format)
     with open_graph() as graph, console.status("building instruction data", spinner="dots") as status:
         if as_json:
             status.stop()

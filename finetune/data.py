@@ -4,7 +4,9 @@ Each record pairs the paper's instruction ("Please summarize the major function 
 response written from graph facts: official symbol and full name, HGNC and Ensembl ids, locus type,
 cytoband, the function from the RefSeq summary, and GO biological-process terms as pathway information.
 Variants: graph-only (default), and graph plus synthetic descriptions of protein-coding genes written by
-a teacher model when one is configured. The paper's 20 test genes are held out of every split; the rest
+a teacher model when one is configured. The `grounded` format pairs the gene's facts packet (the graph's
+facts without its summary, as `tools.describe` prompts the model) with its RefSeq summary, so a model learns
+to write the curated text from the facts. The paper's 20 test genes are held out of every split; the rest
 are split into train / validation / test by gene, deterministically from a seed.
 """
 
@@ -19,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -61,6 +64,8 @@ class DataConfig(BaseModel):
     require_summary: bool = Field(True, description="only genes with a RefSeq summary (the function text)")
     max_genes: int | None = Field(None, description="cap on genes, taken in a seeded random order (quick builds)")
     teacher: LLMConfig | None = Field(None, description="teacher model for synthetic descriptions; off by default")
+    format: Literal["paper", "grounded"] = Field(
+        "paper", description="paper: the paper's prompt answered from graph facts; grounded: facts packet -> summary")
 
 
 def clean_summary(summary: str | None) -> str:
@@ -143,9 +148,27 @@ def build_records(graph, config: DataConfig) -> tuple[list[InstructionRecord], l
     records.sort(key=lambda r: (hashlib.sha256(f"order:{config.seed}:{r.gene_id}".encode()).hexdigest(), r.gene_id))
     if config.max_genes is not None:
         records = records[: config.max_genes]
+    if config.format == "grounded":
+        records = grounded_records(graph, records)
+        held_records = grounded_records(graph, held_records)
     if config.teacher is not None:
         records += teacher_records(records, {g.gene_id: g for g in genes}, config.teacher)
     return records, held_records
+
+
+def grounded_records(graph, records: list[InstructionRecord]) -> list[InstructionRecord]:
+    """The same genes as facts-packet prompts answered with their RefSeq summary. The packet never holds the
+    gene's own summary (the answer must come from the facts), and genes whose summary is empty are dropped."""
+    from tools.describe import facts_packet, grounded_prompt
+
+    grounded = []
+    for record in records:
+        packet = facts_packet(record.gene_id, graph, include_summary=False)
+        summary = clean_summary(graph.gene(record.gene_id).summary)
+        if summary:
+            grounded.append(record.model_copy(update={"instruction": grounded_prompt(packet), "output": summary,
+                                                      "source": "graph:grounded"}))
+    return grounded
 
 
 def teacher_records(

@@ -2,6 +2,7 @@
 `geneverse.commands` entry points, so the dependency arrows between packages stay one-way."""
 
 import json
+import os
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -11,8 +12,9 @@ import typer
 from rich.markup import escape
 from typer.exceptions import TyperException
 
-from kg.errors import GeneverseError
+from kg.errors import GeneverseError, shorten
 from kg.output import console, emit, err_console
+from kg.readonly import normalise
 
 app = typer.Typer(
     name="geneverse",
@@ -95,16 +97,10 @@ def _render_answer(answer) -> None:
 
 # The HTTP API's cap: anything longer is not a question, and would only slow the entity linker down.
 MAX_QUESTION_CHARS = 2000
-QUOTE_CHARS = 100  # how much of a user's input an error message repeats
-
-
-def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
-    """The user's input as an error message quotes it: at most `limit` characters."""
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
-
-
 def check_question(question: str) -> str:
-    """The question, or BadInput when it is empty or longer than the cap."""
+    """The question in NFKC without format characters (so fullwidth or zero-width letters read as what
+    they look like), or BadInput when it is empty or longer than the cap."""
+    question = normalise(question)
     if not question.strip():
         raise BadInput("The question is empty.")
     if len(question) > MAX_QUESTION_CHARS:
@@ -194,7 +190,7 @@ def chat(
         if not line.strip():
             continue
         try:
-            check_question(line)
+            line = check_question(line)
         except BadInput as err:
             err_console.print(f"[red]error:[/red] {escape(str(err))}", highlight=False)
             continue
@@ -215,7 +211,7 @@ def query(
     from tools.llm import load_llm
     from tools.omics_query import run_query
 
-    check_question(question)
+    question = check_question(question)
     graph = open_graph()
     generator = load_llm(_llm_config(backend, model_path, adapter, base_url, model)) if llm else None
     result = run_query(question, graph, llm=generator)
@@ -271,6 +267,15 @@ def _json_requested() -> bool:
 def main() -> None:
     """Console entry point: user errors become one message and a non-zero exit; with --json, also a
     JSON error object on stdout."""
+    try:
+        _main()
+    except BrokenPipeError:
+        # The reader went away (`| head`): not an error to report; keep the exit-time flush quiet too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
+
+
+def _main() -> None:
     try:
         code = app(standalone_mode=False)  # a typer.Exit inside a command comes back as its code here
         if isinstance(code, int) and code:

@@ -47,6 +47,7 @@ from kg.errors import (
 from kg.graph import GeneGraph, open_graph
 from kg.models import Candidate, Gene
 from kg.output import emit, err_console
+from kg.readonly import normalise
 from tools.llm import LLMConfig
 from tools.omics_query import QueryResult, run_query
 
@@ -301,7 +302,8 @@ def create_app(
             raise HTTPException(504, f"No answer within the time limit of {timeout_s:g} s.") from None
 
     def answer_query(question: str) -> QueryResponse:
-        return cap_rows(run_query(question, graph, llm=query_llm))
+        # Fullwidth or zero-width letters read as what they look like, for the parser and the guard alike.
+        return cap_rows(run_query(normalise(question), graph, llm=query_llm))
 
     app = FastAPI(
         title="Geneverse",
@@ -371,7 +373,7 @@ def create_app(
     @app.post("/ask", response_model=AgentAnswer, tags=["agent"])
     async def ask(request: AskRequest) -> AgentAnswer:
         """Answer a question; the reply carries its provenance, query rows and corrections."""
-        return await run_heavy(partial(agent.ask, request.question, history=request.history or None))
+        return await run_heavy(partial(agent.ask, normalise(request.question), history=request.history or None))
 
     @app.get(
         "/genes/{name:path}",

@@ -167,3 +167,23 @@ def test_finetune_data_refuses_impossible_splits(monkeypatch, capsys, tmp_path, 
 def test_finetune_data_refuses_bad_out(monkeypatch, capsys, paths, out, message):
     code, out_text, _ = run(monkeypatch, capsys, "finetune", "data", "--out", out.format(**paths), "--json")
     assert code == 1 and message in json.loads(out_text)["error"]
+
+
+def test_long_gene_name_is_quoted_short(monkeypatch, capsys, built):
+    code, out, _ = run(monkeypatch, capsys, "kg", "gene", "AB" * 50_000, "--json")
+    error = json.loads(out)["error"]
+    assert code == 1 and "No gene named" in error and "100,000 characters" in error and len(error) < 300
+
+
+DISGUISED_WRITES = [
+    "ＭＡＴＣＨ (n) ＤＥＴＡＣＨ ＤＥＬＥＴＥ n",
+    "MATCH (n) DE\u200bTACH DE\u200dLETE n",
+    "MATCH (g:Gene) WHERE g.symbol = 'a\\' RETURN 1' ＣＡＬＬ db.labels() RETURN 1",
+    "ＣＯＰＹ (MATCH (g:Gene) RETURN g.symbol) TO 'genes.csv'",
+]
+
+
+@pytest.mark.parametrize("cypher", DISGUISED_WRITES)
+def test_disguised_write_is_refused_as_read_only(monkeypatch, capsys, built, cypher):
+    code, out, err = run(monkeypatch, capsys, "query", cypher, "--json")
+    assert code == 1 and json.loads(out)["kind"] == "ReadOnlyViolation" and "Parser exception" not in err

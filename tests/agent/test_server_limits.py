@@ -101,3 +101,14 @@ def test_lookups_answer_while_heavy_queries_run_and_excess_heavy_work_is_refused
     assert [r.json()["symbol"] for r in looked_up] == ["ERBB2", "TP53", "TP53"]
     assert still_running > 0  # the look-ups were answered before the heavy work ended
     assert statuses.count(503) >= 2 and statuses.count(200) >= 1
+
+
+@pytest.mark.parametrize("cypher", [
+    "ＭＡＴＣＨ (n) ＤＥＴＡＣＨ ＤＥＬＥＴＥ n",
+    "MATCH (n) DE\u200bTACH DE\u200dLETE n",
+    "MATCH (g:Gene) WHERE g.symbol = 'a\\' RETURN 1' ＣＡＬＬ db.labels() RETURN 1",
+])
+def test_disguised_write_is_403(address, cypher):
+    with httpx.Client(base_url=f"http://{address[0]}:{address[1]}", timeout=60) as client:
+        response = client.post("/query", json={"question": cypher})
+    assert response.status_code == 403 and "read-only" in response.json()["error"]

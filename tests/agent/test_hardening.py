@@ -66,13 +66,13 @@ def test_empty_question_is_refused(monkeypatch, capsys, built):
     assert code == 1 and "empty" in err
 
 
-def test_batch_answers_good_lines_and_reports_bad_ones(monkeypatch, capsys, tmp_path):
+def test_batch_answers_good_lines_and_reports_bad_ones(monkeypatch, capsys, tmp_path, built):
     batch = tmp_path / "questions.jsonl"
     batch.write_text("\n".join([
         json.dumps({"question": "Which chromosome is XIST located on?"}),
         '{"question": "unterminated',
         json.dumps({"question": None}),
-        json.dumps(["not", "an", "object"]),
+        json.dumps({"q": "a field of another name"}),
         "x" * (MAX_QUESTION_CHARS + 1),
         "What is the official gene symbol of HER2?",
     ]) + "\n")
@@ -86,7 +86,7 @@ def test_batch_answers_good_lines_and_reports_bad_ones(monkeypatch, capsys, tmp_
     assert "4 of 6 lines" in err
 
 
-def test_null_question_is_an_error_not_the_question_none(monkeypatch, capsys, tmp_path):
+def test_null_question_is_an_error_not_the_question_none(monkeypatch, capsys, tmp_path, built):
     batch = tmp_path / "null.jsonl"
     batch.write_text('{"question": null}\n')
     code, out, _ = run(monkeypatch, capsys, "ask", "--batch", str(batch), "--json")
@@ -105,8 +105,9 @@ def test_empty_batch_says_so(monkeypatch, capsys, tmp_path, content):
 def test_binary_batch_file_names_the_path(monkeypatch, capsys, tmp_path):
     batch = tmp_path / "questions.bin"
     batch.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00")
-    code, _, err = run(monkeypatch, capsys, "ask", "--batch", str(batch))
-    assert code == 1 and "not UTF-8" in err and "questions.bin" in err
+    code, out, err = run(monkeypatch, capsys, "ask", "--batch", str(batch), "--json")
+    error = json.loads(out)["error"]
+    assert code == 1 and "not UTF-8" in error and str(batch) in error and "Traceback" not in err
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The `geneverse` command. Command groups of the other packages are plugins, found through the
 `geneverse.commands` entry points, so the dependency arrows between packages stay one-way."""
 
+import itertools
 import json
 import os
 import sys
@@ -299,4 +300,8 @@ def _main() -> None:
             show()
         else:
             err_console.print(f"[red]error:[/red] {escape(err.format_message())}", highlight=False)
+        if hasattr(err, "ctx") and err.ctx is None:  # raised before a command took it: name its help
+            command = " ".join(itertools.takewhile(lambda arg: not arg.startswith("-"), sys.argv[1:]))
+            err_console.print(f"Try 'geneverse {command + ' ' if command else ''}--help' for the usage.",
+                              highlight=False, markup=False)
         sys.exit(err.exit_code)

@@ -39,7 +39,7 @@ USAGE_MISTAKES = [
 @pytest.mark.parametrize("args", USAGE_MISTAKES, ids=" ".join)
 def test_usage_mistake_is_usage_text_and_exit_2(monkeypatch, capsys, args):
     code, out, err = run(monkeypatch, capsys, *args)
-    assert code == 2 and "Error:" in err and "Traceback" not in err + out
+    assert code == 2 and "Error:" in err and "--help" in err and "Traceback" not in err + out
     if "--json" in args:
         assert "error" in json.loads(out)
 

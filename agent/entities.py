@@ -11,6 +11,7 @@ from kg.identifiers import ENSEMBL_GENE, UNIPROT_ACCESSION
 from tools.query.vocabulary import (
     CYTOBAND,
     GO_ID,
+    MAX_WORDS,
     REGION,
     LinkedDisease,
     OmicsTerms,
@@ -69,19 +70,21 @@ NOT_GENE_TOKENS = {"DNA", "RNA", "MRNA", "GO", "ID", "IDS", "TF", "TFS", "CHIP",
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_.@/]*[A-Za-z0-9]|[A-Za-z0-9]")
 _LABELLED_IDS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\b(?:Entrez|NCBI)(?:\s+Gene)?\s*(?:ID|id|identifier)?\s*[:#]?\s*(\d{1,9})\b", re.IGNORECASE),
+    # each whitespace run has one way to match, so a long run costs linear time
+    (re.compile(r"\b(?:Entrez|NCBI)(?:\s+Gene)?\s*(?:(?:ID|identifier)\s*)?(?:[:#]\s*)?(\d{1,9})\b", re.IGNORECASE),
      "by_entrez"),
-    (re.compile(r"\bGene\s*ID\s*[:#]?\s*(\d{1,9})\b", re.IGNORECASE), "by_entrez"),
-    (re.compile(r"\b(?:OMIM|MIM)\s*(?:ID|id|number)?\s*[:#*]?\s*(\d{6})\b", re.IGNORECASE), "by_omim"),
+    (re.compile(r"\bGene\s*ID\s*(?:[:#]\s*)?(\d{1,9})\b", re.IGNORECASE), "by_entrez"),
+    (re.compile(r"\b(?:OMIM|MIM)\s*(?:(?:ID|number)\s*)?(?:[:#*]\s*)?(\d{6})\b", re.IGNORECASE), "by_omim"),
 ]
 _IDENTIFIER = re.compile(  # HGNC, Ensembl and UniProt ids; a whole token, so 'B3GAT1-DT' is not UniProt 'B3GAT1'
     rf"(?<![\w-])(?:HGNC:\d+|{ENSEMBL_GENE}(?:\.\d+)?|{UNIPROT_ACCESSION})(?![\w-])")
 _ASPECTS = [("BP", r"biological process"), ("MF", r"molecular function"), ("CC", r"cellular component|location in the cell")]
 _ID_KINDS = [("ensembl", r"ensembl"), ("entrez", r"entrez|ncbi gene"), ("hgnc", r"hgnc"),
              ("uniprot", r"uniprot"), ("omim", r"\bomim\b|\bmim\b")]
+_GENE_WORD = re.compile(r"\bgenes?\b", re.IGNORECASE)
+_DISEASE_AFTER_GENE = re.compile(r"\b(?:associated|related|linked|implicated|involved|connected)\s+(?:with|to|in)\s+(.+)",
+                                 re.IGNORECASE)
 _DISEASE_PATTERNS = [
-    re.compile(r"\bgenes?\b.*?\b(?:associated|related|linked|implicated|involved|connected)\s+(?:with|to|in)\s+(.+)",
-               re.IGNORECASE),
     re.compile(r"\bgenes?\s+(?:for|of|causing|behind|underlying|that cause)\s+(.+)", re.IGNORECASE),
     re.compile(r"\bwhat\s+causes\s+(.+)", re.IGNORECASE),
 ]
@@ -133,6 +136,12 @@ def link_genes(question: str, graph, omics: OmicsTerms | None = None) -> tuple[l
     linked: list[LinkedGene] = []
     unresolved: list[str] = []
     taken: list[tuple[int, int]] = []
+    looked_up: dict[str, LinkedGene | None] = {}
+
+    def link(mention: str) -> LinkedGene | None:  # a name repeated in the question is looked up once
+        if mention not in looked_up:
+            looked_up[mention] = _link(graph, mention)
+        return looked_up[mention]
 
     def add(gene: LinkedGene | None, span: tuple[int, int], mention: str) -> None:
         taken.append(span)
@@ -145,7 +154,7 @@ def link_genes(question: str, graph, omics: OmicsTerms | None = None) -> tuple[l
         chunk = m.group(0).strip("?,;:!'\"")
         if is_path(chunk):
             taken.append(m.span())
-        elif "(" in chunk and chunk.endswith(")") and (gene := _link(graph, chunk)) is not None:
+        elif "(" in chunk and chunk.endswith(")") and (gene := link(chunk)) is not None:
             add(gene, m.span(), chunk)
     for pattern, lookup in _LABELLED_IDS:
         for m in pattern.finditer(question):
@@ -156,12 +165,13 @@ def link_genes(question: str, graph, omics: OmicsTerms | None = None) -> tuple[l
             add(found, m.span(), m.group(1))
     for m in _IDENTIFIER.finditer(question):
         if not any(s <= m.start() < e for s, e in taken):
-            add(_link(graph, m.group(0)), m.span(), m.group(0))
+            add(link(m.group(0)), m.span(), m.group(0))
     skip = {v.lower() for v in (omics.biosample, omics.cytoband) if v} if omics else set()
     target_is_mark = bool(omics and omics.target and re.match(r"^H[1-4]|^H2A|^H2B", omics.target))
+    reserved = list(taken)  # tokens never overlap one another: only the spans found above can cover one
     for m in _TOKEN.finditer(question):
         token = m.group(0).rstrip(".")
-        if any(s <= m.start() < e for s, e in taken) or token.lower() in skip:
+        if any(s <= m.start() < e for s, e in reserved) or token.lower() in skip:
             continue
         if target_is_mark and token.lower() == omics.target.lower():
             continue
@@ -172,13 +182,13 @@ def link_genes(question: str, graph, omics: OmicsTerms | None = None) -> tuple[l
         start_of_sentence = _sentence_start(question, m.start())
         if not _looks_like_gene(token, start_of_sentence):
             continue
-        add(_link(graph, token), m.span(), token)
+        add(link(token), m.span(), token)
     if not linked:  # a question typed in lower case ('which chromosome is xist on'): official symbols only
         for m in _TOKEN.finditer(question):
             token = m.group(0).rstrip(".")
             if token.islower() and len(token) >= 3 and token not in STOPWORDS and token.upper() not in NOT_GENE_TOKENS:
-                gene = _link(graph, token)
-                if gene is not None and gene.reason == "official":
+                gene = link(token)
+                if gene is not None and gene.reason == "official" and all(g.gene_id != gene.gene_id for g in linked):
                     linked.append(gene.model_copy(update={"span": m.span()}))
                     unresolved = [u for u in unresolved if u.lower() != token]
     return sorted(linked, key=lambda g: g.span or (0, 0)), unresolved
@@ -187,7 +197,7 @@ def link_genes(question: str, graph, omics: OmicsTerms | None = None) -> tuple[l
 def link_go_terms(question: str, graph) -> list[tuple[str, str]]:
     names = graph.go_term_names()
     found = [(go_id, names.get(go_id, go_id)) for go_id in GO_ID.findall(question)]
-    words = re.findall(r"[\w\-,']+", question.lower())
+    words = re.findall(r"[\w\-,']+", question.lower())[:MAX_WORDS]
     by_name = go_vocabulary(graph)
     for size in range(min(12, len(words)), 1, -1):
         for i in range(len(words) - size + 1):
@@ -199,12 +209,14 @@ def link_go_terms(question: str, graph) -> list[tuple[str, str]]:
 
 def disease_phrase(question: str) -> str | None:
     """The words a question puts after 'genes associated with' ..., without a completion prompt's 'is'."""
-    for pattern in _DISEASE_PATTERNS:
-        m = pattern.search(question)
+    gene = _GENE_WORD.search(question)
+    after = _DISEASE_AFTER_GENE.search(question, gene.end()) if gene else None
+    for m in [after] + [pattern.search(question) for pattern in _DISEASE_PATTERNS]:
         if m:
-            phrase = re.sub(r"^(?:the|a|an)\s+", "", m.group(1).strip(" ?.!:"), flags=re.IGNORECASE)
-            phrase = re.sub(r"\s+(?:in|according to)\s+(?:clinvar|hpo|the graph).*$", "", phrase, flags=re.IGNORECASE)
-            phrase = re.sub(r"\s+(?:is|are|was|were)$", "", phrase, flags=re.IGNORECASE)
+            phrase = " ".join(m.group(1).split()).strip(" ?.!:")  # single spaces keep the patterns below linear
+            phrase = re.sub(r"^(?:the|a|an) ", "", phrase, flags=re.IGNORECASE)
+            phrase = re.sub(r" (?:in|according to) (?:clinvar|hpo|the graph).*$", "", phrase, flags=re.IGNORECASE)
+            phrase = re.sub(r" (?:is|are|was|were)$", "", phrase, flags=re.IGNORECASE)
             return phrase or None
     return None
 

@@ -19,6 +19,7 @@ from retrieval.embedder import SentenceEmbedder
 EXEMPLARS = Path(__file__).with_name("intent_exemplars.tsv")
 THRESHOLD = 0.5
 NEAREST = 3
+MAX_CHARS = 1000
 _WORD = re.compile(r"[A-Za-z]+")
 
 
@@ -82,7 +83,8 @@ class IntentModel:
 
     def scores(self, text: str) -> list[IntentScore]:
         """Every route with its score, best first."""
-        similarity = self.vectors @ self.embed([self.respell(text)])[0]
+        # the encoder reads 128 word pieces; the rest of a long text would only cost time
+        similarity = self.vectors @ self.embed([self.respell(text[:MAX_CHARS])])[0]
         ranked = []
         for label in self.labels:
             nearest = np.sort(similarity[self.members[label]])[-NEAREST:]

@@ -84,11 +84,10 @@ def test_tool_calling_chat_model_routes_the_question(graph):
 
 def test_description_is_post_corrected_against_the_graph(graph):
     gli1 = graph.gene("GLI1")
-    agent = GeneverseAgent(graph)
-    agent._generator = ScriptedModel(
+    agent = GeneverseAgent(graph, generator=ScriptedModel(
         "GLI1, also known as GLI-1; GLI-2; GLI-3; GLI-4; ... GLI-34, is a zinc finger transcription factor of the "
-        "hedgehog pathway located on chromosome 7.")
-    reply = agent.describe("GLI1")
+        "hedgehog pathway located on chromosome 7."))
+    reply = agent.describe("GLI1", grounded=False)
     assert reply.route == "describe" and reply.provenance.model == "scripted"
     fixed = {c.field: c.after for c in reply.provenance.corrections}
     assert fixed == {"aliases": ", ".join(gli1.aliases + gli1.previous_symbols), "chromosome": gli1.chromosome}
@@ -98,18 +97,18 @@ def test_description_is_post_corrected_against_the_graph(graph):
 def test_description_loses_its_repetition_unless_asked_to_keep_it(graph):
     looping = ("GLI1 is a zinc finger transcription factor of the hedgehog pathway. GLI1 is a zinc finger "
                "transcription factor of the hedgehog pathway. It binds")
-    tidy, raw = GeneverseAgent(graph), GeneverseAgent(graph, tidy_drafts=False)
-    tidy._generator, raw._generator = ScriptedModel(looping), ScriptedModel(looping)
-    reply = tidy.describe("GLI1")
+    tidy = GeneverseAgent(graph, generator=ScriptedModel(looping))
+    raw = GeneverseAgent(graph, tidy_drafts=False, generator=ScriptedModel(looping))
+    reply = tidy.describe("GLI1", grounded=False)
     assert reply.text == "GLI1 is a zinc finger transcription factor of the hedgehog pathway."
     assert [c.field for c in reply.provenance.corrections] == ["repetition", "unfinished_sentence"]
-    assert raw.describe("GLI1").text == looping
+    assert raw.describe("GLI1", grounded=False).text == looping
 
 
 def test_model_phrased_fact_reply_is_checked(graph):
-    agent = GeneverseAgent(graph)
-    agent.use_llm, agent._generator = True, ScriptedModel("HER2 is ERBB2, found on chromosome 5 (HGNC:9999).",
-                                                          "I am not sure.")
+    agent = GeneverseAgent(graph, generator=ScriptedModel("HER2 is ERBB2, found on chromosome 5 (HGNC:9999).",
+                                                          "I am not sure."))
+    agent.use_llm = True
     reply = agent.ask("What is the official gene symbol of HER2?")
     assert reply.answer == "ERBB2" and reply.text == "HER2 is ERBB2, found on chromosome 17 (HGNC:3430)."
     assert {c.field for c in reply.provenance.corrections} == {"chromosome", "hgnc_id"}

@@ -106,7 +106,11 @@ def vocabulary(graph) -> Vocabulary:
     return Vocabulary(biosamples=biosamples, targets=targets)
 
 
+MAX_WORDS = 300  # a question is shorter; past this, runs of words are not looked up, so time stays linear
+
+
 def _ngrams(words: list[str], longest: int = 8):
+    words = words[:MAX_WORDS]
     for size in range(min(longest, len(words)), 0, -1):
         for i in range(len(words) - size + 1):
             yield i, size, words[i:i + size]

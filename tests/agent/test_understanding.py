@@ -1,0 +1,150 @@
+"""Questions as people phrase them, on the real graph: routes and answers for each phrasing kind, entity
+linking, plain-language writes refused, image files, and 'both', 'but not', 'most' and top-N queries checked
+against counts read from the raw release files here."""
+
+import csv
+import gzip
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+
+from agent.entities import link_entities
+from agent.graph import GeneverseAgent
+from tools.omics_query import run_query
+from tools.query.builder import NotInData
+from tools.registry import REGISTRY, TOOLS, catalogue
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+@pytest.fixture(scope="module")
+def agent(graph):
+    return GeneverseAgent(graph)
+
+
+@pytest.fixture(scope="module")
+def chip_tracks() -> list[tuple[str, str]]:
+    """(target, biosample) of every Enformer ChIP track, from targets_human.txt."""
+    with open(DATA / "enformer" / "targets_human.txt", encoding="utf-8") as handle:
+        rows = csv.DictReader(handle, delimiter="\t")
+        return [(d.split(":", 2)[1], d.split(":", 2)[2]) for d in (r["description"] for r in rows)
+                if d.startswith("CHIP:")]
+
+
+# --- phrasing kinds ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("question", "route", "answer"), [
+    ("The official gene symbol of gene HER2 is", "official_symbol", "ERBB2"),  # completion prompt
+    ("Give me the approved symbol for HER2, please.", "official_symbol", "ERBB2"),  # imperative, extra words
+    ("what's the offical symbol of her2", "official_symbol", "ERBB2"),  # lower case, typo
+    ("Regarding if the gene codes a protein, MALAT1 is", "protein_coding", "NA"),
+    ("Tell me whether TP53 makes a protein.", "protein_coding", "TRUE"),
+    ("xist lives on wich chromosome", "chromosome", "chrX"),
+    ("State the cytogenetic band of TP53.", "cytoband", "17p13.1"),
+    ("The name of the gene related to cystic fibrosis is", "genes_of_disease", "CFTR"),
+])
+def test_phrasings_reach_the_right_tool(agent, question, route, answer):
+    reply = agent.ask(question)
+    assert (reply.route, reply.error) == (route, None)
+    assert answer in reply.answer
+
+
+def test_a_question_the_agent_does_not_understand_says_what_it_understood(agent):
+    reply = agent.ask("TP53 banana umbrella")
+    assert reply.route == "unknown" and "TP53" in reply.error and "I can" in reply.error
+
+
+# --- entity linking ---------------------------------------------------------------------------------------
+
+def test_genes_link_as_written_including_parenthesised_aliases(graph):
+    assert [g.symbol for g in link_entities("Is p185(erbB2) a protein-coding gene?", graph).genes] == ["ERBB2"]
+    assert link_entities("Is p185(erbB2) a protein-coding gene?", graph).unresolved == []
+
+
+def test_diseases_biosamples_locus_types_chromosomes_and_go_names(graph):
+    disease = link_entities("Which genes are linked to Hypertrophic Cardiomyopathy 1?", graph)
+    assert disease.disease == "hypertrophic cardiomyopathy 1" and disease.unresolved == []
+    liver = link_entities("List DNase-seq experiments in liver tissue", graph).omics
+    assert (liver.assay, liver.biosample) == ("DNase-seq", "liver")
+    assert link_entities("DNase-seq in hepg-2 cells", graph).omics.biosample == "hepg2"
+    coding = link_entities("How many protein-coding genes are on chromosome 18?", graph).omics
+    assert (coding.locus, coding.chromosome) == (("locus_group", "protein-coding gene"), "18")
+    assert link_entities("How many microRNA genes are in 17q25.3?", graph).omics.locus == ("locus_type", "RNA, micro")
+    names = graph.go_term_names()
+    go = link_entities("Which genes are part of the hemoglobin complex?", graph).omics.go_id
+    assert names[go] == "hemoglobin complex"
+
+
+def test_assays_and_marks_the_data_lacks_are_reported(graph):
+    assert link_entities("How many Hi-C experiments are there?", graph).omics.missing == ["Hi-C"]
+    with pytest.raises(NotInData, match="CUT&RUN"):
+        run_query("Which biosamples have CUT&RUN tracks?", graph)
+    with pytest.raises(NotInData, match="H3K99ac"):
+        run_query("How many H3K99ac tracks are there?", graph)
+
+
+# --- writes and images ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("request_", ["delete all tracks for K562", "Remove the gene TP53",
+                                      "add a new biosample called MyOrganoid",
+                                      "Please update the symbol of TP53 to P53"])
+def test_plain_language_writes_are_refused_as_writes(agent, graph, request_):
+    before = graph.stats()
+    reply = agent.ask(request_)
+    assert reply.answer is None and "read-only" in reply.error and "refused" in reply.error
+    assert graph.stats() == before
+
+
+def test_a_structure_file_goes_to_the_protein_image_tool(agent, monkeypatch):
+    monkeypatch.delenv("GENEVERSE_MLLM_PROTEIN", raising=False)
+    reply = agent.ask("Which protein is shown in data/alphafold/AF-Q9BVV7-F1-model_v1.pdb?")
+    assert reply.route == "protein_image" and "GENEVERSE_MLLM_PROTEIN" in reply.error
+
+
+# --- compositional queries against the raw files -------------------------------------------------------
+
+def test_both_and_but_not_over_tracks(graph, chip_tracks):
+    by_target: dict[str, set[str]] = defaultdict(set)
+    for target, biosample in chip_tracks:
+        by_target[target.lower()].add(biosample)
+    both = run_query("Which biosamples have both H3K27ac and H3K4me3 tracks?", graph)
+    assert {r["biosample"] for r in both.rows} == by_target["h3k27ac"] & by_target["h3k4me3"]
+    only = run_query("Which biosamples have H3K27ac but not H3K4me3 tracks?", graph)
+    assert {r["biosample"] for r in only.rows} == by_target["h3k27ac"] - by_target["h3k4me3"]
+    assert "$" in both.cypher and "h3k27ac" not in both.cypher.lower()  # values travel as parameters
+
+
+def test_most_and_top_n(agent, chip_tracks):
+    per_biosample = Counter(b for _, b in chip_tracks)
+    most = agent.ask("Which biosample has the most ChIP-seq tracks?")
+    assert most.route == "omics_query" and most.rows == [{"biosample": per_biosample.most_common(1)[0][0],
+                                                           "tracks": per_biosample.most_common(1)[0][1]}]
+    per_target = Counter(t.lower() for t, _ in chip_tracks)
+    top = agent.ask("Top 5 targets by number of Enformer ChIP-seq tracks")
+    assert [r["tracks"] for r in top.rows] == [n for _, n in per_target.most_common(5)]
+
+
+def test_counts_by_chromosome_and_locus_type(agent):
+    with gzip.open(DATA / "hgnc" / "hgnc_complete_set_2024-10-18.txt.gz", "rt", encoding="utf-8") as handle:
+        expected = sum(1 for r in csv.DictReader(handle, delimiter="\t")
+                       if r["locus_group"] == "protein-coding gene" and r["location"][:3] in {"18p", "18q"})
+    reply = agent.ask("How many protein-coding genes are on chromosome 18?")
+    assert reply.route == "omics_query" and reply.answer == str(expected)
+
+
+def test_joins_of_genes_with_diseases_and_go_terms(agent, graph):
+    reply = agent.ask("Which genes linked to hypertrophic cardiomyopathy 1 are on chromosome 14?")
+    assert reply.route == "omics_query" and {"MYH6", "MYH7"} <= set(reply.answer.split(", "))
+    assert all(graph.gene(s).chromosome == "14" for s in reply.answer.split(", "))
+    hemoglobin = agent.ask("Which genes are part of the hemoglobin complex?")
+    assert {"HBA1", "HBB"} <= {r["symbol"] for r in hemoglobin.rows}
+
+
+# --- the registry -----------------------------------------------------------------------------------------
+
+def test_one_registry_names_routes_schemas_and_descriptions():
+    assert len(REGISTRY) == len(TOOLS) and {"official_symbol", "omics_query", "protein_image"} <= set(REGISTRY)
+    described = {entry["route"]: entry for entry in catalogue()}
+    assert described["chromosome"]["name"] == "Chromosome" and "chromosome" in described["chromosome"]["description"]
+    assert REGISTRY["go_terms"].structured_tool().name == "GoTerms"

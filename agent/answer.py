@@ -25,3 +25,4 @@ class AgentAnswer(BaseModel):
     provenance: Provenance
     rows: list[dict[str, Any]] | None = Field(None, description="query result rows, when the route ran a query")
     error: str | None = Field(None, description="set when the agent cannot answer, with the reason")
+    refused: bool = Field(False, description="the question asked to change the graph, which is read-only")

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from agent.answer import AgentAnswer, Correction, Provenance
 from agent.entities import LinkedEntities, LinkedGene, link_entities
 from agent.router import RouteDecision, route_question
-from kg.errors import GeneNotFound, GeneverseError
+from kg.errors import GeneNotFound, GeneverseError, ReadOnlyViolation
 from tools import gene_facts
 from tools.correction import correct_text, tidy_draft
 from tools.describe import describe_gene
@@ -38,6 +38,7 @@ class AgentState(TypedDict, total=False):
     decision: RouteDecision
     outcome: ToolOutcome
     error: str
+    refused: bool
     result: AgentAnswer
 
 
@@ -176,6 +177,8 @@ class GeneverseAgent:
         decision = state["decision"]
         try:
             return {"outcome": REGISTRY[decision.route](decision.args, self._context(state))}
+        except ReadOnlyViolation as err:
+            return {"error": f"Cannot answer: {err}", "refused": True}
         except GeneverseError as err:
             return {"error": f"Cannot answer: {err}"}
 
@@ -212,7 +215,8 @@ class GeneverseAgent:
         if "error" in state:
             tool = "describe.describe_gene" if "describe" in state else route
             result = AgentAnswer(question=question, answer=None, text=state["error"], route=route,
-                                 provenance=Provenance(tool=tool, model=self._model_name()), error=state["error"])
+                                 provenance=Provenance(tool=tool, model=self._model_name()), error=state["error"],
+                                 refused=state.get("refused", False))
             return {"result": result}
         outcome = state["outcome"]
         result = AgentAnswer(

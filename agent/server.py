@@ -370,10 +370,14 @@ def create_app(
             max_body_bytes=max_body_bytes,
         )
 
-    @app.post("/ask", response_model=AgentAnswer, tags=["agent"])
+    @app.post("/ask", response_model=AgentAnswer, tags=["agent"], responses={403: {"model": ErrorBody}})
     async def ask(request: AskRequest) -> AgentAnswer:
-        """Answer a question; the reply carries its provenance, query rows and corrections."""
-        return await run_heavy(partial(agent.ask, normalise(request.question), history=request.history or None))
+        """Answer a question; the reply carries its provenance, query rows and corrections. A request to change
+        the graph is refused with 403, as /query refuses a write."""
+        answer = await run_heavy(partial(agent.ask, normalise(request.question), history=request.history or None))
+        if answer.refused:
+            return error_response(403, answer.error)
+        return answer
 
     @app.get(
         "/genes/{name:path}",

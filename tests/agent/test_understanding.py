@@ -8,9 +8,11 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from agent.entities import link_entities
 from agent.graph import GeneverseAgent
+from agent.server import create_app
 from tools.omics_query import run_query
 from tools.query.builder import NotInData
 from tools.registry import REGISTRY, TOOLS, catalogue
@@ -94,6 +96,13 @@ def test_plain_language_writes_are_refused_as_writes(agent, graph, request_):
     reply = agent.ask(request_)
     assert reply.answer is None and "read-only" in reply.error and "refused" in reply.error
     assert graph.stats() == before
+
+
+def test_http_ask_answers_a_write_request_with_403(agent, graph):
+    with TestClient(create_app(agent=agent, graph=graph)) as client:
+        response = client.post("/ask", json={"question": "delete all tracks for K562"})
+        assert response.status_code == 403 and "read-only" in response.json()["error"]
+        assert client.post("/ask", json={"question": "Which tracks are from K562?"}).status_code == 200
 
 
 def test_a_structure_file_goes_to_the_protein_image_tool(agent, monkeypatch):

@@ -198,7 +198,7 @@ def generate(spec: SystemSpec, genes: list[str], setting: Setting, out: Path, pr
     done = read_raw(path)
     todo = [g for g in genes if g not in done]
     if todo:
-        system = build_system(spec, setting.graph() if spec.kind == "agent" else None,
+        system = build_system(spec, setting.graph() if spec.kind in ("agent", "template") else None,
                               setting.index() if spec.kind == "rag" else None, out / "generations.jsonl")
         path.parent.mkdir(parents=True, exist_ok=True)
         with progress_bar(progress, f"{spec.name} ({setting.name})", len(todo)) as advance, path.open("a") as sink:

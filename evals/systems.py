@@ -1,8 +1,9 @@
 """Systems that describe genes, built from a configuration file (`evals/systems.toml`).
 
 A system turns gene symbols into descriptions. Kinds: "llm" (the language model alone), "rag"
-(Chroma retrieval, then the model) and "agent" (the Geneverse agent's describe: model draft, then
-graph post-correction). A user adds a model, an adapter or an endpoint by adding a section to the
+(Chroma retrieval, then the model), "template" (the graph's facts strung together, no model) and "agent"
+(the Geneverse agent's describe: grounded, the model drafts from the graph's facts packet and each sentence
+is checked against it; or ungrounded, the paper's symbol-only draft post-corrected against the graph). A user adds a model, an adapter or an endpoint by adding a section to the
 file; no code changes.
 """
 
@@ -18,7 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from kg.errors import GeneverseError
-from tools.llm import DEFAULT_ADAPTER_DIR, DESCRIBE_PROMPT, LLMConfig, ModelUnavailable, load_llm
+from tools.llm import DESCRIBE_PROMPT, PACKAGED_ADAPTERS, LLMConfig, ModelUnavailable, load_llm
 
 DEFAULT_SYSTEMS_FILE = Path(__file__).with_name("systems.toml")
 MAX_NEW_TOKENS = 200
@@ -28,7 +29,7 @@ class SystemSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str
-    kind: Literal["llm", "rag", "agent"]
+    kind: Literal["llm", "rag", "agent", "template"]
     label: str | None = None
     backend: Literal["default", "hf", "openai"] = "default"
     model_path: str | None = None
@@ -41,18 +42,20 @@ class SystemSpec(BaseModel):
     batch: int = 8
     max_new_tokens: int = MAX_NEW_TOKENS
     tidy: bool = True
+    grounded: bool = True
+    draft: bool = True
 
     @property
     def reads_graph(self) -> bool:
         """Whether the answers depend on the graph or index (and so on the withheld-summaries setting)."""
-        return self.kind in ("rag", "agent")
+        return self.kind in ("rag", "agent", "template")
 
     def llm_config(self) -> LLMConfig:
         adapter = None if (self.adapter or "none").lower() == "none" else self.adapter
-        if adapter == "default" and not (DEFAULT_ADAPTER_DIR / "adapter_config.json").is_file():
+        if adapter in PACKAGED_ADAPTERS and not (PACKAGED_ADAPTERS[adapter][0] / "adapter_config.json").is_file():
             raise ModelUnavailable(
-                f"System '{self.name}' needs the Geneverse LoRA adapter, which is not trained yet "
-                f"(no {DEFAULT_ADAPTER_DIR}/adapter_config.json). Train it with `geneverse finetune`.")
+                f"System '{self.name}' needs the Geneverse LoRA adapter '{adapter}', which is not trained yet "
+                f"(no {PACKAGED_ADAPTERS[adapter][0]}/adapter_config.json). Train it with `geneverse finetune`.")
         return LLMConfig(backend=self.backend, model_path=self.model_path, adapter=adapter,
                          base_url=self.base_url, api_key=self.api_key, model=self.model,
                          max_new_tokens=self.max_new_tokens, temperature=0.0)
@@ -199,24 +202,69 @@ class AgentDescribeSystem(DescribeSystem):
         from agent.graph import GeneverseAgent
 
         super().__init__(spec)
+        self.graph = graph
         self.agent = GeneverseAgent(graph, llm_config=spec.llm_config(), use_llm=False, tidy_drafts=spec.tidy)
         # The agent drafts with its language model, loaded lazily into this slot; handing it the cached
         # model lets a batch of drafts be generated together (and shared with an identical llm system).
-        self.llm = CachedGenerator(load_llm(spec.llm_config()), cache)
-        self.agent._generator = self.llm
+        self.llm = CachedGenerator(load_llm(spec.llm_config()), cache) if spec.draft else None
+        if self.llm is not None:
+            self.agent._generator = self.llm
+
+    def _drafts(self, symbols: list[str]) -> list[tuple[str, int | None]]:
+        """The prompt (and token cap) of each gene's draft, generated here in one batch so that the agent's own
+        call finds it in the cache."""
+        from tools.describe import DRAFT_TOKENS, facts_packet, grounded_prompt
+
+        if self.spec.grounded:
+            drafts = [(grounded_prompt(facts_packet(s, self.graph)), DRAFT_TOKENS) for s in symbols]
+        else:
+            drafts = [(DESCRIBE_PROMPT.format(symbol=s), None) for s in symbols]
+        self.llm.generate_batch([p for p, _ in drafts], max_new_tokens=drafts[0][1])
+        return drafts
 
     def describe_batch(self, symbols: list[str]) -> list[Description]:
-        prompts = [DESCRIBE_PROMPT.format(symbol=s) for s in symbols]
-        self.llm.generate_batch(prompts)
+        drafts = self._drafts(symbols) if self.llm is not None else [(None, None)] * len(symbols)
         described = []
-        for symbol, prompt in zip(symbols, prompts, strict=True):
+        for symbol, (prompt, tokens) in zip(symbols, drafts, strict=True):
             started = time.perf_counter()
-            answer = self.agent.describe(symbol)
+            answer = self.agent.describe(symbol, draft=self.spec.draft, grounded=self.spec.grounded)
+            drafting = self.llm.seconds(prompt, max_new_tokens=tokens) if prompt is not None else 0.0
             described.append(Description(
-                symbol=symbol, text=answer.text,
-                seconds=self.llm.seconds(prompt) + time.perf_counter() - started,
+                symbol=symbol, text=answer.text, seconds=drafting + time.perf_counter() - started,
                 model=answer.provenance.model, provenance=answer.provenance.model_dump(mode="json"),
                 error=answer.error))
+        return described
+
+
+class TemplateSystem(DescribeSystem):
+    """The graph's facts strung together with no model and no prose: full name, locus type, place, direct GO
+    terms and ClinVar / HPO conditions. The floor a grounded description has to clear."""
+
+    MAX_TERMS, MAX_CONDITIONS = 15, 5
+
+    def __init__(self, spec: SystemSpec, graph: Any):
+        super().__init__(spec)
+        self.graph = graph
+
+    def describe_one(self, symbol: str) -> str:
+        gene = self.graph.gene(symbol)
+        terms = sorted({t.name for t in self.graph.go_terms(gene.gene_id, direct_only=True)})[: self.MAX_TERMS]
+        conditions = [d.name for d in self.graph.diseases_of_gene(gene.gene_id) if d.name][: self.MAX_CONDITIONS]
+        place = gene.cytoband or (f"chromosome {gene.chromosome}" if gene.chromosome else "unplaced")
+        parts = [f"{gene.symbol} ({gene.name or gene.symbol}), {gene.locus_type or 'gene'}, {place}."]
+        if terms:
+            parts.append(f"GO terms: {'; '.join(terms)}.")
+        if conditions:
+            parts.append(f"Conditions: {'; '.join(conditions)}.")
+        return " ".join(parts)
+
+    def describe_batch(self, symbols: list[str]) -> list[Description]:
+        described = []
+        for symbol in symbols:
+            started = time.perf_counter()
+            text = self.describe_one(symbol)
+            described.append(Description(symbol=symbol, text=text, seconds=time.perf_counter() - started,
+                                         provenance={"tool": "template"}))
         return described
 
 
@@ -227,4 +275,6 @@ def build_system(spec: SystemSpec, graph: Any, index: Any, cache: Path | None = 
         return LLMSystem(spec, cache)
     if spec.kind == "rag":
         return RagDescribeSystem(spec, index, cache)
+    if spec.kind == "template":
+        return TemplateSystem(spec, graph)
     return AgentDescribeSystem(spec, graph, cache)

@@ -35,7 +35,14 @@ ALPACA_TEMPLATE = (
     "\n\n### Instruction:\n{instruction}\n\n### Response:\n"
 )
 
-DEFAULT_ADAPTER_DIR = Path(__file__).resolve().parent / "adapters" / "geneverse-smollm2-135m"
+ADAPTERS_DIR = Path(__file__).resolve().parent / "adapters"
+# The packaged adapters of SmolLM2-135M, by the name `adapter` takes and the name the model is shown with:
+# "default" writes a description from the gene's facts packet (tools.describe), "paper" from the symbol
+# alone with the paper's prompt.
+PACKAGED_ADAPTERS = {
+    "default": (ADAPTERS_DIR / "geneverse-smollm2-135m-grounded", "geneverse-grounded-lora"),
+    "paper": (ADAPTERS_DIR / "geneverse-smollm2-135m", "geneverse-lora"),
+}
 PACKAGED_MODEL_NAME = "SmolLM2-135M-Instruct"
 _PACKAGED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _PACKAGED_FOLDER = "smollm2-135m-instruct"
@@ -272,14 +279,13 @@ class OpenAITextGenerator(TextGenerator):
 
 
 def _resolve_adapter(config: LLMConfig) -> Path | None:
-    """"default" means the packaged Geneverse adapter, and only on the packaged base model it was
-    trained on; any other value is a PEFT adapter folder."""
+    """"default" and "paper" mean the packaged Geneverse adapters, and only on the packaged base model they
+    were trained on; any other value is a PEFT adapter folder."""
     if config.adapter is None:
         return None
-    if config.adapter == "default":
-        if config.backend == "default" and _is_adapter(DEFAULT_ADAPTER_DIR):
-            return DEFAULT_ADAPTER_DIR
-        return None
+    if config.adapter in PACKAGED_ADAPTERS:
+        folder = PACKAGED_ADAPTERS[config.adapter][0]
+        return folder if config.backend == "default" and _is_adapter(folder) else None
     return Path(config.adapter).expanduser()
 
 
@@ -309,8 +315,8 @@ def _build(config: LLMConfig) -> TextGenerator:
         base_name = model_path.name
     if adapter is None:
         name = base_name
-    elif adapter == DEFAULT_ADAPTER_DIR:
-        name = f"{base_name} + geneverse-lora"
+    elif packaged := [label for folder, label in PACKAGED_ADAPTERS.values() if folder == adapter]:
+        name = f"{base_name} + {packaged[0]}"
     else:
         name = f"{base_name} + {adapter.name}"
     return HFTextGenerator(model_path, adapter, config, name)

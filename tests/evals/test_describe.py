@@ -21,6 +21,14 @@ batch = 2
 kind = "agent"
 adapter = "none"
 max_new_tokens = 16
+grounded = false
+
+[systems.template]
+kind = "template"
+
+[systems.composed]
+kind = "agent"
+draft = false
 
 [systems.rag]
 kind = "rag"
@@ -73,6 +81,21 @@ def test_small_run_end_to_end_and_resume(graph_home, tmp_path):
     again = run_describe(["base", "agent"], "GLI1,CASP10", out, systems_file=systems, progress=False, plots=False)
     assert (out / "generations.jsonl").read_text().splitlines() == generations
     assert [s.average for s in again.systems] == [s.average for s in report.systems]
+
+
+def test_systems_without_a_model(graph_home, tmp_path):
+    systems = tmp_path / "systems.toml"
+    systems.write_text(TINY_SYSTEMS)
+    out = tmp_path / "out"
+    report = run_describe(["template", "composed"], "GLI1,MIR608", out, systems_file=systems, progress=False,
+                          plots=False)
+    assert [s.answers for s in report.systems] == [2, 2]
+    template, composed = ([json.loads(line) for line in (out / f"raw/{name}.jsonl").read_text().splitlines()]
+                          for name in ("template", "composed"))
+    assert template[0]["text"].startswith("GLI1 (GLI family zinc finger 1), gene with protein product, 12q13.3.")
+    assert composed[0]["provenance"]["tool"] == "describe.describe_gene" and composed[0]["model"] is None
+    assert composed[1]["text"].startswith("MIR608 (microRNA 608) is a microRNA gene")
+    assert not (out / "generations.jsonl").exists()  # no model ran
 
 
 def test_rag_without_an_index_is_one_clear_error(graph_home, tmp_path):

@@ -23,8 +23,11 @@ QUERY_STARTS = ("MATCH", "OPTIONAL", "WITH", "UNWIND", "RETURN")
 # Reading clauses that reach files or table functions from inside a query.
 FORBIDDEN_IN_QUERY = {"CALL", "LOAD"}
 
-# Strings with backslash escapes, quoted names and comments, as both databases lex them.
-_STRING_OR_COMMENT = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|/\*.*?\*/", re.DOTALL)
+# Strings with backslash escapes, quoted names and comments, as both databases lex them. One left open
+# runs to the end (the database refuses it unparsed); so every match succeeds and the scan stays linear.
+_STRING_OR_COMMENT = re.compile(
+    r"'(?:[^'\\]|\\.?)*(?:'|\Z)|\"(?:[^\"\\]|\\.?)*(?:\"|\Z)|`[^`]*(?:`|\Z)|//[^\n]*|/\*.*?(?:\*/|\Z)",
+    re.DOTALL)
 _TOKEN = re.compile(r"[A-Za-z0-9_]+|\S")
 # Procedures can also be reached as functions (apoc.cypher.run*, db.*): refuse those namespaces.
 _PROCEDURE_NAMESPACE = re.compile(r"\b(apoc|db|dbms|gds|genai)\s*\.\s*[A-Za-z_]", re.IGNORECASE)

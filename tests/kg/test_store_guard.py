@@ -8,7 +8,7 @@ import pytest
 
 from kg.backends.ladybug import DB_FILE, LadybugStore
 from kg.errors import GeneverseError, ReadOnlyViolation
-from kg.readonly import check_read_only
+from kg.readonly import check_read_only, check_statement_kind
 
 
 @pytest.fixture
@@ -70,3 +70,11 @@ def test_unopenable_graph_is_one_message_with_the_rebuild_command(graph_copy):
     (graph_copy / DB_FILE).write_bytes(b"not a database")
     with pytest.raises(GeneverseError, match="cannot be opened .*geneverse kg build"):
         LadybugStore(graph_copy)
+
+
+@pytest.mark.parametrize("tail", ['"\\' * 500_000, "/*" * 500_000, "'" + "a" * 1_000_000, "`" * 1_000_000])
+def test_guards_read_a_megabyte_of_open_strings_and_comments_in_one_pass(tail):
+    """Open strings and comments used to be rescanned from every quote; a megabyte would not finish."""
+    with pytest.raises(ReadOnlyViolation):
+        check_read_only("MATCH (n) DETACH DELETE n RETURN " + tail)
+    check_statement_kind("MATCH (n) RETURN " + tail)  # open to the end: left to the database to refuse

@@ -56,13 +56,33 @@ def build(tables: dict[str, list[dict]], link: Path, manifest: dict, step=lambda
         db.close()
         (target / "manifest.json").write_text(json.dumps(manifest, indent=2))
     except BaseException as err:
+        # The cause is read before the partial graph is removed, which frees the space it took.
+        failed_write = isinstance(err, OSError) or (isinstance(err, RuntimeError) and "IO exception" in str(err))
+        cause = _write_failure(err, link.parent) if failed_write else ""
         shutil.rmtree(target, ignore_errors=True)
-        if isinstance(err, OSError) or (isinstance(err, RuntimeError) and "IO exception" in str(err)):
-            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err).splitlines()[0][:200]
-            raise GeneverseError(f"Cannot write the graph in {link.parent}: {reason}. The previous graph is kept.") from None
+        if failed_write:
+            raise GeneverseError(f"Cannot write the graph in {link.parent}: {cause}. "
+                                 + ("The previous graph is kept." if link.exists() else "No graph was replaced.")) from None
         raise
     _swap_link(link, target)
     return target
+
+
+# Less free space than this after a failed write: the disk is full, whatever the database said.
+FULL_DISK_BYTES = 64 * 1024 * 1024
+
+
+def _write_failure(err: BaseException, folder: Path) -> str:
+    """The cause of a failed write in words: a full disk, or the system's reason."""
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        free = None
+    if free is not None and free < FULL_DISK_BYTES:
+        return f"the disk is full ({free:,} bytes free)"
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror
+    return str(err).splitlines()[0][:200]
 
 
 def _pid_alive(pid: int) -> bool:

@@ -153,3 +153,26 @@ def test_next_build_removes_what_killed_builds_left(tiny_data, tiny_home):
     assert not abandoned.exists() and not stale_link.is_symlink()
     folders = [p for p in tiny_home.iterdir() if p.name.startswith("graph-")]
     assert folders == [graph_dir(tiny_home).resolve()]
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 2 MB file system, too small for any graph (needs the right to mount one)."""
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2M", "tmpfs", str(mount)], check=False,
+                          capture_output=True)
+    if made.returncode:
+        pytest.skip("cannot mount a small file system here")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_full_disk_is_one_message_naming_the_folder(tiny_data, full_disk):
+    result = geneverse("kg", "build", "--home", str(full_disk / "home"), "--data", str(tiny_data), "--json")
+    error = json.loads(result.stdout)["error"]
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"Cannot write the graph in {full_disk / 'home'}: the disk is full" in error
+    assert not [p for p in (full_disk / "home").iterdir() if p.name.startswith("graph")]

@@ -22,6 +22,7 @@ DEFAULT = Path(__file__).with_name("paraphrases.jsonl")
 def evaluate(questions: list[dict[str, Any]], agent) -> dict[str, Any]:
     by_fact: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
     by_phrasing: dict[int, list[tuple[bool, bool]]] = defaultdict(list)
+    by_route: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
     misses = []
     started = time.perf_counter()
     for q in questions:
@@ -30,6 +31,7 @@ def evaluate(questions: list[dict[str, Any]], agent) -> dict[str, Any]:
         routed, correct = reply["route"] == expected, is_correct(q, reply)
         by_fact[q["fact"]].append((routed, correct))
         by_phrasing[q["phrasing"]].append((routed, correct))
+        by_route[expected].append((routed, correct))
         if not correct:
             misses.append({"question": q["question"], "route": reply["route"], "expected": expected,
                            "answer": reply["answer"], "error": reply["error"]})
@@ -42,6 +44,7 @@ def evaluate(questions: list[dict[str, Any]], agent) -> dict[str, Any]:
     return {"questions": len(every), "route_accuracy": share(every, 0), "answer_accuracy": share(every, 1),
             "ms_per_question": round(1000 * elapsed / len(every), 1),
             "by_fact": {f: {"n": len(v), "route": share(v, 0), "answer": share(v, 1)} for f, v in sorted(by_fact.items())},
+            "by_route": {r: {"n": len(v), "route": share(v, 0), "answer": share(v, 1)} for r, v in sorted(by_route.items())},
             "by_phrasing": {n: {"n": len(v), "route": share(v, 0), "answer": share(v, 1)}
                             for n, v in sorted(by_phrasing.items())},
             "misses": misses}
@@ -66,6 +69,9 @@ def main() -> None:
     print(f"{'fact type':18} {'n':>4} {'route':>6} {'answer':>6}")
     for fact, row in report["by_fact"].items():
         print(f"{fact:18} {row['n']:4d} {row['route']:6.3f} {row['answer']:6.3f}")
+    print(f"{'route':18} {'n':>4} {'route':>6} {'answer':>6}")
+    for route, row in report["by_route"].items():
+        print(f"{route:18} {row['n']:4d} {row['route']:6.3f} {row['answer']:6.3f}")
     print(f"{'phrasing':18} {'n':>4} {'route':>6} {'answer':>6}")
     for number, row in report["by_phrasing"].items():
         print(f"{number:<18} {row['n']:4d} {row['route']:6.3f} {row['answer']:6.3f}")

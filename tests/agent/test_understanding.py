@@ -53,8 +53,8 @@ def test_phrasings_reach_the_right_tool(agent, question, route, answer):
 
 
 def test_a_question_the_agent_does_not_understand_says_what_it_understood(agent):
-    reply = agent.ask("TP53 banana umbrella")
-    assert reply.route == "unknown" and "TP53" in reply.error and "I can" in reply.error
+    reply = agent.ask("Is the H3K27ac weather sunny?")
+    assert reply.route == "unknown" and "H3K27ac" in reply.error and "I can" in reply.error
 
 
 # --- entity linking ---------------------------------------------------------------------------------------

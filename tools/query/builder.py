@@ -55,7 +55,7 @@ def _subject(question: str) -> Subject | None:
     if m is None:
         return None
     noun = m.group("noun").lower()
-    return next(subject for words, subject in _SUBJECT_WORDS if re.fullmatch(words, noun))
+    return next(subject for words, subject in _SUBJECT_WORDS if re.fullmatch(words, noun, re.IGNORECASE))
 
 
 def plan(question: str, terms: OmicsTerms, disease: str | None = None) -> QuerySpec | None:

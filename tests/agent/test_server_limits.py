@@ -1,6 +1,7 @@
 """The HTTP server's bounds, over real TCP on the loopback address: incomplete requests time out,
 /query replies are capped, heavy work has its own bounded pool, so look-ups answer while it runs."""
 
+import json
 import socket
 import threading
 import time
@@ -112,3 +113,16 @@ def test_disguised_write_is_403(address, cypher):
     with httpx.Client(base_url=f"http://{address[0]}:{address[1]}", timeout=60) as client:
         response = client.post("/query", json={"question": cypher})
     assert response.status_code == 403 and "read-only" in response.json()["error"]
+
+
+def test_request_pipelined_behind_a_slow_one_is_answered(address):
+    body = json.dumps({"question": HEAVY_QUERY}).encode()
+    slow = (b"POST /query HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    quick = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    with socket.create_connection(address) as sock:
+        sock.sendall(slow)
+        time.sleep(0.3)
+        sock.sendall(quick)  # it waits behind the slow one for longer than the request timeout
+        replies = read_until_closed(sock, limit_s=120)
+    assert replies.count(b"HTTP/1.1 200 OK") == 2 and b"408" not in replies.split(b"\r\n", 1)[0]

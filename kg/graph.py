@@ -84,8 +84,8 @@ class GeneGraph:
         return resolution
 
     def _by_identifier(self, query: str) -> list[Gene]:
-        if _HGNC_ID.match(query):
-            return self._genes("gene_by_hgnc", value=query.upper())
+        if _HGNC_ID.match(query):  # an HGNC gene's key is its HGNC id: the primary key answers first
+            return self.genes([query.upper()]) or self._genes("gene_by_hgnc", value=query.upper())
         if _ENSEMBL_ID.match(query):
             return self._genes("gene_by_ensembl", value=query.upper().split(".")[0]) or \
                 self._genes("genes_by_id", ids=[query.upper().split(".")[0]])

@@ -98,6 +98,8 @@ def _render_answer(answer) -> None:
 
 # The HTTP API's cap: anything longer is not a question, and would only slow the entity linker down.
 MAX_QUESTION_CHARS = 2000
+
+
 def check_question(question: str) -> str:
     """The question in NFKC without format characters (so fullwidth or zero-width letters read as what
     they look like), or BadInput when it is empty or longer than the cap."""
@@ -116,7 +118,8 @@ def _batch_questions(path: Path) -> list[tuple[int, str | BadInput]]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError as err:
-        raise BadInput(f"Cannot read questions from {path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+        raise BadInput(f"Cannot read questions from {path}: not UTF-8 text ({err.reason} at byte {err.start})"
+                       ) from None
     except OSError as err:
         raise BadInput(f"Cannot read questions from {path}: {err.strerror or err}") from None
     questions: list[tuple[int, str | BadInput]] = []
@@ -129,13 +132,13 @@ def _batch_questions(path: Path) -> list[tuple[int, str | BadInput]]:
                 try:
                     value = json.loads(line)
                 except json.JSONDecodeError as err:
-                    raise BadInput(f"{path}:{number}: not valid JSON ({err.msg})") from None
+                    raise BadInput(f"not valid JSON ({err.msg})") from None
                 line = value.get("question") if isinstance(value, dict) else None
                 if not isinstance(line, str):
-                    raise BadInput(f"{path}:{number}: a JSON line needs a 'question' field holding text")
+                    raise BadInput("a JSON line needs a 'question' field holding text")
             questions.append((number, check_question(line)))
         except BadInput as err:
-            questions.append((number, BadInput(str(err) if str(err).startswith(f"{path}:") else f"{path}:{number}: {err}")))
+            questions.append((number, BadInput(f"{path}:{number}: {err}")))
     if not questions:
         raise BadInput(f"No questions in {path}: every line is empty or a # comment.")
     return questions

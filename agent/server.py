@@ -430,7 +430,8 @@ def serve(
         int, typer.Option(help="Largest request body in bytes; larger ones are answered 413.", min=1)
     ] = DEFAULT_MAX_BODY_BYTES,
     request_timeout: Annotated[
-        float, typer.Option(help="Seconds a request's headers and body may take to arrive; slower ones get 408.", min=0.1)
+        float,
+        typer.Option(help="Seconds a request's headers and body may take to arrive; slower ones get 408.", min=0.1),
     ] = DEFAULT_REQUEST_TIMEOUT_S,
     json_output: Annotated[bool, typer.Option("--json", help="Print the server address as JSON.")] = False,
 ) -> None:
@@ -449,4 +450,5 @@ def serve(
         json_output,
         render=lambda info: err_console.print(f"Geneverse on [bold]{info['url']}[/bold] (API docs: {info['docs']})"),
     )
-    uvicorn.Server(server_config(app, request_timeout, log_level="warning" if json_output else "info")).run(sockets=[sock])
+    config = server_config(app, request_timeout, log_level="warning" if json_output else "info")
+    uvicorn.Server(config).run(sockets=[sock])

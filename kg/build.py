@@ -405,9 +405,9 @@ def check_gene_count(genes: dict[str, int], link: Path) -> None:
     for kind, label in (("genes", "genes"), ("hgnc_genes", "HGNC genes")):
         if current[kind] and genes[kind] < current[kind] * MIN_GENE_SHARE:
             raise GeneverseError(
-                f"The new graph would hold {genes[kind]:,} {label}, far fewer than the {current[kind]:,} of the current "
-                f"graph at {link.resolve()}; a release may be truncated. The current graph is kept; pass --force to "
-                "replace it anyway.")
+                f"The new graph would hold {genes[kind]:,} {label}, far fewer than the {current[kind]:,} of the "
+                f"current graph at {link.resolve()}; a release may be truncated. The current graph is kept; pass "
+                "--force to replace it anyway.")
 
 
 _SYMBOL_FILE_LINE = re.compile(r"^[A-Za-z0-9@._\-/]+$")

@@ -34,7 +34,8 @@ def build(
     data: Path | None = typer.Option(None, help="Folder of releases in the layout of data/ (default: data/)"),
     releases: Path | None = typer.Option(
         None, help="Folder of `kg download` releases that replace their vendored versions"),
-    force: bool = typer.Option(False, "--force", help="Replace the current graph even if the new one has far fewer genes"),
+    force: bool = typer.Option(False, "--force",
+                               help="Replace the current graph even if the new one has far fewer genes"),
     as_json: bool = JSON,
 ):
     """Build the graph from data/ into a new location and swap it in when complete."""

@@ -89,4 +89,5 @@ def check_statement_kind(cypher: str) -> None:
         raise ReadOnlyViolation("the graph runs only read queries (MATCH, OPTIONAL MATCH, WITH, UNWIND, RETURN); "
                                 "the statement was not run")
     if refused := FORBIDDEN_IN_QUERY.intersection(_clauses(code)):
-        raise ReadOnlyViolation(f"the graph does not run {', '.join(sorted(refused))} clauses; the statement was not run")
+        raise ReadOnlyViolation(
+            f"the graph does not run {', '.join(sorted(refused))} clauses; the statement was not run")

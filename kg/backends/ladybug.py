@@ -61,8 +61,8 @@ def build(tables: dict[str, list[dict]], link: Path, manifest: dict, step=lambda
         cause = _write_failure(err, link.parent) if failed_write else ""
         shutil.rmtree(target, ignore_errors=True)
         if failed_write:
-            raise GeneverseError(f"Cannot write the graph in {link.parent}: {cause}. "
-                                 + ("The previous graph is kept." if link.exists() else "No graph was replaced.")) from None
+            kept = "The previous graph is kept." if link.exists() else "No graph was replaced."
+            raise GeneverseError(f"Cannot write the graph in {link.parent}: {cause}. {kept}") from None
         raise
     _swap_link(link, target)
     return target

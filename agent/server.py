@@ -281,9 +281,9 @@ def create_app(
         for executor in (heavy, lookups):
             executor.shutdown(wait=False, cancel_futures=True)
 
-    async def run_limited(work: partial[T], executor: ThreadPoolExecutor = lookups) -> T:
-        """Run blocking work in a worker thread; past the time limit the client gets a 504."""
-        future = asyncio.get_running_loop().run_in_executor(executor, work)
+    async def run_limited(work: partial[T]) -> T:
+        """Run a blocking look-up in a worker thread; past the time limit the client gets a 504."""
+        future = asyncio.get_running_loop().run_in_executor(lookups, work)
         try:
             return await asyncio.wait_for(future, timeout_s)
         except TimeoutError:

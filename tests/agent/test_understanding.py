@@ -67,6 +67,8 @@ def test_genes_link_as_written_including_parenthesised_aliases(graph):
 def test_diseases_biosamples_locus_types_chromosomes_and_go_names(graph):
     disease = link_entities("Which genes are linked to Hypertrophic Cardiomyopathy 1?", graph)
     assert disease.disease == "hypertrophic cardiomyopathy 1" and disease.unresolved == []
+    roman = link_entities("Which genes cause pseudohypoparathyroidism type Ic?", graph)
+    assert roman.disease == "pseudohypoparathyroidism type 1c" and roman.genes == []
     liver = link_entities("List DNase-seq experiments in liver tissue", graph).omics
     assert (liver.assay, liver.biosample) == ("DNase-seq", "liver")
     assert link_entities("DNase-seq in hepg-2 cells", graph).omics.biosample == "hepg2"

@@ -50,6 +50,7 @@ from kg.output import emit, err_console
 from kg.readonly import normalise
 from tools.llm import LLMConfig
 from tools.omics_query import QueryResult, run_query
+from tools.registry import catalogue
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -369,6 +370,11 @@ def create_app(
             timeout_s=timeout_s,
             max_body_bytes=max_body_bytes,
         )
+
+    @app.get("/tools", tags=["agent"])
+    def tools() -> list[dict[str, Any]]:
+        """The agent's tools, from its one registry: route, name, description and argument schema of each."""
+        return catalogue()
 
     @app.post("/ask", response_model=AgentAnswer, tags=["agent"], responses={403: {"model": ErrorBody}})
     async def ask(request: AskRequest) -> AgentAnswer:

@@ -105,6 +105,8 @@ def test_http_ask_answers_a_write_request_with_403(agent, graph):
         response = client.post("/ask", json={"question": "delete all tracks for K562"})
         assert response.status_code == 403 and "read-only" in response.json()["error"]
         assert client.post("/ask", json={"question": "Which tracks are from K562?"}).status_code == 200
+        listed = client.get("/tools").json()
+        assert [t["route"] for t in listed] == list(REGISTRY) and all(t["description"] for t in listed)
 
 
 def test_a_structure_file_goes_to_the_protein_image_tool(agent, monkeypatch):

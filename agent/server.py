@@ -216,9 +216,19 @@ def timed_protocol(request_timeout_s: float) -> type[HttpToolsProtocol]:
             if self.transport.is_closing():
                 return
             if self.cycle is None or not self.cycle.response_started:
-                body = json.dumps({"error": f"The request did not arrive within {request_timeout_s:g} s."}).encode()
-                self.transport.write(b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n"
-                                     b"connection: close\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body))
+                self._reply_and_close(b"408 Request Timeout",
+                                      f"The request did not arrive within {request_timeout_s:g} s.")
+            else:
+                self.transport.close()
+
+        def send_400_response(self, msg: str) -> None:
+            # Malformed HTTP gets the API's JSON error body too, not the server's plain text.
+            self._reply_and_close(b"400 Bad Request", msg)
+
+        def _reply_and_close(self, status: bytes, message: str) -> None:
+            body = json.dumps({"error": message}).encode()
+            self.transport.write(b"HTTP/1.1 %s\r\ncontent-type: application/json\r\nconnection: close\r\n"
+                                 b"content-length: %d\r\n\r\n%s" % (status, len(body), body))
             self.transport.close()
 
     return TimedHttpProtocol

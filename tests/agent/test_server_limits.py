@@ -126,3 +126,13 @@ def test_request_pipelined_behind_a_slow_one_is_answered(address):
         sock.sendall(quick)  # it waits behind the slow one for longer than the request timeout
         replies = read_until_closed(sock, limit_s=120)
     assert replies.count(b"HTTP/1.1 200 OK") == 2 and b"408" not in replies.split(b"\r\n", 1)[0]
+
+
+@pytest.mark.parametrize("sent", [b"GARBAGE\r\n\r\n", b"GET /genes/" + b"A" * 200_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"],
+                         ids=["not HTTP", "200 KB path"])
+def test_malformed_http_is_a_json_400(address, sent):
+    with socket.create_connection(address) as sock:
+        sock.sendall(sent)
+        reply = read_until_closed(sock, limit_s=30)
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400") and b"application/json" in head and "error" in json.loads(body)

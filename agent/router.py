@@ -7,21 +7,28 @@ import re
 from typing import Any, Literal
 
 from langchain_core.messages import HumanMessage, SystemMessage
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from agent.entities import LinkedEntities, disease_phrase, masked
 from agent.intent import THRESHOLD, IntentModel, IntentScore, intent_model
 from tools.omics_query import looks_like_cypher
 from tools.query.guard import write_request
-from tools.registry import REGISTRY, TOOLS
+from tools.registry import REGISTRY, ROUTES, TOOLS
 
 
 class RouteDecision(BaseModel):
-    route: str
+    route: str = Field(description="a route of the tool registry, or 'unknown'")
     args: dict[str, Any] = {}
     reason: str = ""
     by: Literal["rules", "intent", "llm"] = "rules"
-    intents: list[IntentScore] = []
+    intents: list[IntentScore] = Field([], description="the intent model's best routes and their scores")
+
+    @field_validator("route")
+    @classmethod
+    def _known(cls, route: str) -> str:
+        if route not in ROUTES and route != "unknown":
+            raise ValueError(f"no tool answers the route {route!r}")
+        return route
 
 
 ROUTER_SYSTEM = ("You route questions about human genes to exactly one tool. Call the tool that answers the "

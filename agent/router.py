@@ -60,8 +60,10 @@ def _args(route: str, question: str, entities: LinkedEntities) -> dict[str, Any]
     if needs == "text":
         return {"text": question}
     if needs == "disease":
-        disease = entities.disease or disease_phrase(question)
-        return {"disease": disease} if disease else None
+        if entities.disease:
+            return {"disease": entities.disease}
+        phrase = disease_phrase(question)  # unlinked words may name a condition; not when they name a GO term
+        return {"disease": phrase} if phrase and not entities.omics.go_id else None
     if needs == "genes":
         symbols = [g.symbol for g in entities.genes]
         return {"genes": symbols, "aspect": entities.aspect or "BP"} if len(symbols) >= 2 else None
@@ -92,7 +94,8 @@ def _fits(route: str, question: str, entities: LinkedEntities) -> bool:
 
 def _filters(entities: LinkedEntities) -> bool:
     omics = entities.omics
-    return bool(omics.chromosome or omics.cytoband or omics.region or omics.locus or omics.assay or omics.biosample)
+    return bool(omics.chromosome or omics.cytoband or omics.region or omics.locus or omics.assay or omics.biosample
+                or omics.go_id)
 
 
 def understood(entities: LinkedEntities) -> str:

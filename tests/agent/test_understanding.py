@@ -152,6 +152,10 @@ def test_joins_of_genes_with_diseases_and_go_terms(agent, graph):
     assert all(graph.gene(s).chromosome == "14" for s in reply.answer.split(", "))
     hemoglobin = agent.ask("Which genes are part of the hemoglobin complex?")
     assert {"HBA1", "HBB"} <= {r["symbol"] for r in hemoglobin.rows}
+    plural = agent.ask("How many genes take part in the hemoglobin complexes?")
+    assert plural.route == "omics_query" and plural.answer == str(len(hemoglobin.rows))
+    repair = agent.ask("Which genes are involved in DNA repair?")  # a GO process, not a condition
+    assert repair.route == "omics_query" and "go_id" in repair.provenance.cypher.replace("$", "")
 
 
 # --- the registry -----------------------------------------------------------------------------------------

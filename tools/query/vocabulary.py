@@ -274,6 +274,8 @@ def link_go_name(text: str, graph) -> str | None:
         if size < 2:
             break
         key = " ".join(gram).strip(",")
-        if key in names:
-            return names[key]
+        # 'hemoglobin complexes', 'mitochondrial ribosomes': GO names are singular
+        for form in (key, key[:-2] if key.endswith("xes") else key.removesuffix("s")):
+            if form in names:
+                return names[form]
     return None

@@ -9,12 +9,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import torch
 from pydantic import BaseModel
 from rapidfuzz import fuzz, process
 
+from agent.encoder import MiniLMEncoder, packaged_encoder
 from kg.paths import models_dir
-from retrieval.embedder import SentenceEmbedder
 
 EXEMPLARS = Path(__file__).with_name("intent_exemplars.tsv")
 # Calibrated on the exemplars: leaving each one out, 98% of them still score above it for their best route,
@@ -43,8 +42,8 @@ def load_exemplars(path: Path = EXEMPLARS) -> list[tuple[str, str]]:
 class IntentModel:
     """Nearest-exemplar classifier: embeddings of the exemplars are computed once and cached on disk."""
 
-    def __init__(self, exemplars: list[tuple[str, str]], embedder: SentenceEmbedder | None = None):
-        self.embedder = embedder or SentenceEmbedder()
+    def __init__(self, exemplars: list[tuple[str, str]], encoder: MiniLMEncoder | None = None):
+        self.encoder = encoder or packaged_encoder()
         self.routes = [route for route, _ in exemplars]
         self.labels = sorted(set(self.routes))
         self.vectors = self._exemplar_vectors([text for _, text in exemplars])
@@ -52,7 +51,7 @@ class IntentModel:
         self.members = {label: np.array([i for i, r in enumerate(self.routes) if r == label]) for label in self.labels}
 
     def _exemplar_vectors(self, texts: list[str]) -> np.ndarray:
-        digest = hashlib.sha256("\n".join([self.embedder.model_path, *texts]).encode()).hexdigest()[:16]
+        digest = hashlib.sha256("\n".join([self.encoder.folder, *texts]).encode()).hexdigest()[:16]
         cache = models_dir() / "intent" / f"{digest}.npy"
         if cache.exists():
             return np.load(cache)
@@ -62,14 +61,7 @@ class IntentModel:
         return vectors
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        # One short sentence gains nothing from intra-op threads and loses much when cores are busy.
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            vectors = self.embedder.model.encode(texts, normalize_embeddings=True, batch_size=64)
-        finally:
-            torch.set_num_threads(threads)
-        return np.asarray(vectors, dtype=np.float32)
+        return np.concatenate([self.encoder.encode(texts[i:i + 64]) for i in range(0, len(texts), 64)])
 
     def respell(self, text: str) -> str:
         """Misspelt words put right by the nearest word of the exemplars ('chromosme' -> 'chromosome'), so a

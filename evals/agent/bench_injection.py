@@ -201,8 +201,8 @@ def main() -> None:
                 hostile = HostileModel(statement)
                 results.append(attempt("model", f"{prompt} -> {statement}",
                                        lambda p=prompt, h=hostile: run_query(p, graph, llm=h), graph))
-            in_loop = GeneverseAgent(graph, use_llm=False)
-            in_loop.use_llm, in_loop._generator = True, HostileModel(statement)
+            in_loop = GeneverseAgent(graph, generator=HostileModel(statement))
+            in_loop.use_llm = True  # in the loop without asking the scripted model for a chat model
             results.append(attempt("model", f"agent with LM -> {statement}",
                                    lambda a=in_loop: _ask_or_raise(a, INJECTION_PROMPTS[0]), graph))
         for prompt in INJECTION_PROMPTS:

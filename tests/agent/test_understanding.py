@@ -100,6 +100,11 @@ def test_plain_language_writes_are_refused_as_writes(agent, graph, request_):
     assert graph.stats() == before
 
 
+def test_imperatives_that_read_are_not_taken_for_writes(agent):
+    reply = agent.ask("Create a list of the genes in 17p13.1")
+    assert reply.route == "omics_query" and reply.error is None and "TP53" in reply.answer
+
+
 def test_http_ask_answers_a_write_request_with_403(agent, graph):
     with TestClient(create_app(agent=agent, graph=graph)) as client:
         response = client.post("/ask", json={"question": "delete all tracks for K562"})

@@ -80,12 +80,14 @@ def execute(cypher: str, graph, params: dict[str, Any] | None = None) -> list[di
     return graph.query(cypher, params or {})
 
 
-# A request to change graph records in plain words: a writing verb that opens the request (after a polite
-# lead-in) or that is aimed at records of the graph.
+# A request to change graph records in plain words: a verb that only ever writes opening the request (after a
+# polite lead-in), or any writing verb aimed at records of the graph ('add a new biosample', 'change the symbol').
+# 'Create a list of ...' and 'Add up ...' stay reads.
 _WRITE_VERBS = (r"delete|remove|drop|erase|wipe|purge|add|insert|create|update|modify|change|rename|set|replace|"
                 r"overwrite|merge|edit|store|save|upload|clear|truncate|destroy|import|load")
+_ONLY_WRITES = r"delete|remove|drop|erase|wipe|purge|insert|rename|overwrite|truncate|destroy|set|update(?!\s+me\b)"
 _POLITE = r"(?:please|kindly|now|go ahead and|can you|could you|would you|will you|i want to|i'd like to|let's|let us)"
-_WRITE_OPENING = re.compile(rf"^\s*(?:{_POLITE}\s+){{0,3}}({_WRITE_VERBS})\b", re.IGNORECASE)
+_WRITE_OPENING = re.compile(rf"^\s*(?:{_POLITE}\s+){{0,3}}({_ONLY_WRITES})\b", re.IGNORECASE)
 _RECORDS = (r"genes?|tracks?|experiments?|biosamples?|samples?|nodes?|records?|edges?|relationships?|entries|entry|"
             r"annotations?|diseases?|terms?|aliases|alias|symbols?|data|graph|database|table|labels?|propert(?:y|ies)")
 _WRITE_AIMED = re.compile(rf"\b({_WRITE_VERBS})\s+(?:(?:all|the|every|each|this|that|these|those|a|an|new|of|my|"

@@ -102,7 +102,7 @@ def test_plain_language_writes_are_refused_as_writes(agent, graph, request_):
 
 def test_imperatives_that_read_are_not_taken_for_writes(agent):
     reply = agent.ask("Create a list of the genes in 17p13.1")
-    assert reply.route == "omics_query" and reply.error is None and "TP53" in reply.answer
+    assert reply.route == "omics_query" and reply.error is None and "TP53" in {r["symbol"] for r in reply.rows}
 
 
 def test_http_ask_answers_a_write_request_with_403(agent, graph):

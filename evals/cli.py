@@ -30,6 +30,9 @@ def describe_command(
     """Each system describes each gene (greedy); grade, tabulate, plot, keep raw outputs."""
     from evals.describe import DescribeReport, run_describe
 
+    count = genes.removeprefix("heldout:")
+    if genes.startswith("heldout:") and not (count.isdigit() and int(count) > 0):
+        raise typer.BadParameter(f"{genes!r}: heldout:N takes a number of genes, 1 or more", param_hint="--genes")
     names = [n.strip() for n in systems.split(",") if n.strip()]
     report = run_describe(names, genes, output_folder(out, "--out"), withheld=withhold_summaries,
                           systems_file=systems_file, progress=not as_json, plots=plots, max_genes=max_genes)

@@ -49,12 +49,13 @@ def index_command(
 def search_command(
     text: str = typer.Argument(..., help="free text, e.g. 'hedgehog signalling transcription factor'"),
     k: int = typer.Option(5, "-k", "--k", min=1, max=100),
-    path: Path | None = PathOption,
+    path: str | None = PathOption,
     embedder: str | None = EmbedderOption,
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """The k gene documents nearest to TEXT."""
-    docs = GeneIndex.open(path, SentenceEmbedder(embedder)).search(text, k)
+    folder = output_folder(path, "--path") if path is not None else None
+    docs = GeneIndex.open(folder, SentenceEmbedder(embedder)).search(text, k)
 
     def render(found: list[RetrievedDoc]) -> None:
         table = Table("symbol", "score", "document")

@@ -36,7 +36,11 @@ def _load_sentence_transformer(path: str) -> Any:
         raise GeneverseError(f"Embedder folder not found: {path} (a sentence-transformers model folder)")
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(path, device="cpu", local_files_only=True)
+    try:
+        return SentenceTransformer(path, device="cpu", local_files_only=True)
+    except (OSError, ValueError) as err:  # a folder that holds no model, or an unknown kind of model
+        reason = str(err).splitlines()[0].split(". ")[0][:200]
+        raise GeneverseError(f"No sentence-transformers model in {path}: {reason}") from None
 
 
 @register_embedding_function

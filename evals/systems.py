@@ -203,12 +203,11 @@ class AgentDescribeSystem(DescribeSystem):
 
         super().__init__(spec)
         self.graph = graph
-        self.agent = GeneverseAgent(graph, llm_config=spec.llm_config(), use_llm=False, tidy_drafts=spec.tidy)
-        # The agent drafts with its language model, loaded lazily into this slot; handing it the cached
-        # model lets a batch of drafts be generated together (and shared with an identical llm system).
+        # The agent drafts with the cached model: a batch of drafts is generated together here (and shared
+        # with an identical llm system), and the agent's own call finds each in the cache.
         self.llm = CachedGenerator(load_llm(spec.llm_config()), cache) if spec.draft else None
-        if self.llm is not None:
-            self.agent._generator = self.llm
+        self.agent = GeneverseAgent(graph, llm_config=spec.llm_config(), use_llm=False, tidy_drafts=spec.tidy,
+                                    generator=self.llm)
 
     def _drafts(self, symbols: list[str]) -> list[tuple[str, int | None]]:
         """The prompt (and token cap) of each gene's draft, generated here in one batch so that the agent's own

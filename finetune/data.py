@@ -213,7 +213,8 @@ def write_dataset(graph, out: Path, config: DataConfig | None = None) -> dict:
     card = {
         "name": "geneverse-gene-descriptions",
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "instruction": DESCRIBE_PROMPT,
+        "format": config.format,
+        "instruction": DESCRIBE_PROMPT if config.format == "paper" else _grounded_prompt_template(),
         "records": {s: len(rows) for s, rows in by_split.items()},
         "genes": {s: len({r.gene_id for r in rows}) for s, rows in by_split.items()},
         "sources": dict(Counter(r.source for r in records)),
@@ -229,6 +230,23 @@ def write_dataset(graph, out: Path, config: DataConfig | None = None) -> dict:
     return card
 
 
+FORMAT_TEXT = {
+    "paper": """- Instruction (the paper's): "{instruction}"
+- Response: official symbol and full name, HGNC and Ensembl ids, locus type, cytoband, the function from
+  the RefSeq summary (curation notes removed), and up to {terms} direct GO biological-process
+  terms (the broadest first) as pathway information.""",
+    "grounded": """- Instruction: the gene's facts packet from the graph (never its own summary) in the agent's prompt:
+  "{instruction}"
+- Response: the gene's RefSeq summary (curation notes removed).""",
+}
+
+
+def _grounded_prompt_template() -> str:
+    from tools.describe import GROUNDED_PROMPT
+
+    return GROUNDED_PROMPT
+
+
 def render_card(card: dict) -> str:
     rows = "\n".join(f"| {s} | {card['records'][s]} | {card['genes'][s]} |" for s in card["records"])
     sources = ", ".join(f"{k}: {v}" for k, v in card["sources"].items())
@@ -237,10 +255,7 @@ def render_card(card: dict) -> str:
 Instruction / response pairs for gene function descriptions, built from the Geneverse gene graph
 (backend: {card['graph']['backend']}) on {card['created']}.
 
-- Instruction (the paper's): "{card['instruction']}"
-- Response: official symbol and full name, HGNC and Ensembl ids, locus type, cytoband, the function from
-  the RefSeq summary (curation notes removed), and up to {MAX_PATHWAY_TERMS} direct GO biological-process
-  terms (the broadest first) as pathway information.
+{FORMAT_TEXT[card.get('format', 'paper')].format(instruction=card['instruction'], terms=MAX_PATHWAY_TERMS)}
 - Sources of responses: {sources}.
 - Split by gene id with seed {card['split']['seed']} (validation {card['split']['val_fraction']},
   test {card['split']['test_fraction']}); a gene is in exactly one split.

@@ -243,11 +243,15 @@ def fact_sentences(packet: FactsPacket) -> list[FactSentence]:
     return sentences
 
 
+# Facts stated after a RefSeq summary, which seldom names the GO processes, pathways or ClinVar conditions.
+AFTER_SUMMARY = ("processes", "pathways", "diseases")
+
+
 def compose(packet: FactsPacket) -> str:
     """The deterministic description: the RefSeq summary when the graph has one, then the facts as prose."""
     sentences = fact_sentences(packet)
-    if packet.summary:  # the curated text says function best; identity first, the rest after it
-        return " ".join([sentences[0].text, packet.summary] + [s.text for s in sentences[1:] if s.fact == "diseases"])
+    if packet.summary:  # the curated text says function best; identity first, then what it may leave out
+        return " ".join([sentences[0].text, packet.summary] + [s.text for s in sentences[1:] if s.fact in AFTER_SUMMARY])
     return " ".join(s.text for s in sentences)
 
 
@@ -347,9 +351,14 @@ def ground_draft(draft: str, packet: FactsPacket, graph: Any) -> GroundedDescrip
         elif summary_vocabulary and set(_content(sentence)) <= summary_vocabulary | {_stem(packet.symbol)}:
             corrections.append(Correction(field="redundant_sentence", before=sentence, after="",
                                           source="facts packet: restates the RefSeq summary, which is given"))
-        elif sentence.rstrip()[-1:] in ".!?":
+        elif sentence[-1] not in ".!?":
+            corrections.append(Correction(field="unfinished_sentence", before=sentence, after="",
+                                          source="draft"))
+        else:
             kept.append(sentence)
     identity, rest = composed[0], composed[1:]
+    if packet.summary:
+        rest = [s for s in rest if s.fact in AFTER_SUMMARY]
     body = " ".join(kept)
     added = [s for s in rest if not _covered(s, body)]
     for sentence in added:

@@ -67,3 +67,18 @@ def test_malformed_dataset_line_is_a_clear_error(tmp_path):
     bad.write_text('{"instruction": "x", "output": "y"}\nnot json\n')
     with pytest.raises(GeneverseError, match=r"train.jsonl:2: not an instruction record"):
         read_records(bad)
+
+
+def test_grounded_format_pairs_the_facts_packet_with_the_summary(graph, tmp_path):
+    from finetune.data import clean_summary
+    from tools.describe import facts_packet, grounded_prompt
+
+    card = write_dataset(graph, tmp_path, DataConfig(format="grounded", max_genes=12))
+    assert card["format"] == "grounded" and "Facts about the human gene" in (tmp_path / "README.md").read_text()
+    records = read_records(tmp_path / "train.jsonl") + read_records(tmp_path / "heldout.jsonl")
+    assert len(records) >= 12 and {r.source for r in records} == {"graph:grounded"}
+    for record in records:
+        summary = clean_summary(graph.gene(record.gene_id).summary)
+        assert record.output == summary
+        assert record.instruction == grounded_prompt(facts_packet(record.gene_id, graph, include_summary=False))
+        assert summary[:50] not in record.instruction and "RefSeq summary" not in record.instruction

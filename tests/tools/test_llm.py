@@ -12,6 +12,7 @@ import torch
 
 from finetune.tiny import build_tiny_llm
 from kg.errors import BackendUnavailable, GeneverseError
+from tools.describe import facts_packet, grounded_prompt
 from tools.llm import DESCRIBE_PROMPT, LLMConfig, ModelUnavailable, load_llm, packaged_model_dir
 
 
@@ -30,13 +31,19 @@ def test_packaged_model_generates_deterministically():
     assert load_llm(LLMConfig(adapter=None, max_new_tokens=16)) is generator
 
 
-def test_default_config_loads_the_geneverse_adapter():
+def test_packaged_adapters_load_by_name(graph):
     plain = load_llm(LLMConfig(adapter=None, max_new_tokens=16))
-    tuned = load_llm(LLMConfig(max_new_tokens=16))
-    assert tuned.name == "SmolLM2-135M-Instruct + geneverse-lora"
+    paper = load_llm(LLMConfig(adapter="paper", max_new_tokens=16))
+    grounded = load_llm(LLMConfig(max_new_tokens=24))
+    assert paper.name == "SmolLM2-135M-Instruct + geneverse-lora"
+    assert grounded.name == "SmolLM2-135M-Instruct + geneverse-grounded-lora"
     prompt = DESCRIBE_PROMPT.format(symbol="TP53")
-    # the adapter learned the Geneverse layout: the answer opens with the symbol and its full name
-    assert tuned.generate(prompt).startswith("TP53 (") and not plain.generate(prompt).startswith("TP53 (")
+    # the paper adapter learned the Geneverse layout: the answer opens with the symbol and its full name
+    assert paper.generate(prompt).startswith("TP53 (") and not plain.generate(prompt).startswith("TP53 (")
+    # the grounded adapter learned RefSeq's register from facts packets: "This gene encodes ..."
+    facts = grounded_prompt(facts_packet("CASP10", graph, include_summary=False))
+    refseq_openings = ("This gene", "The protein encoded", "The encoded")
+    assert grounded.generate(facts).startswith(refseq_openings) and not plain.generate(facts).startswith(refseq_openings)
 
 
 @pytest.fixture(scope="module")

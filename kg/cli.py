@@ -134,7 +134,7 @@ def _render_gene(g: Gene) -> None:
     rows = [
         ("HGNC", g.hgnc_id), ("Entrez", g.entrez_id), ("Ensembl", g.ensembl_id),
         ("UniProt", ", ".join(g.uniprot_ids)), ("OMIM", g.omim_id), ("RefSeq", ", ".join(g.refseq)),
-        ("locus", f"{g.locus_group or ''} / {g.locus_type or ''}"),
+        ("locus", f"{g.locus_group or ''} / {g.locus_type or ''}"), ("gene groups", "; ".join(g.gene_groups)),
         ("location", f"chr{g.chromosome} {g.cytoband or ''} {g.start or ''}-{g.end or ''} ({g.strand or '?'})"
          if g.chromosome else None),
         ("aliases", ", ".join(g.aliases)), ("previous symbols", ", ".join(g.previous_symbols)),

@@ -20,7 +20,7 @@ from kg.models import Gene
 from tools.correction import Correction, correct_text, tidy_draft
 from tools.gene_facts import gene_record_id, lookup
 
-DRAFT_TOKENS = 160  # a RefSeq summary is 60-150 tokens; the cap bounds a draft that runs on
+DRAFT_TOKENS = 112  # a RefSeq summary averages 122 tokens; drafts loop after their first sentences
 MAX_FUNCTIONS, MAX_PROCESSES, MAX_COMPONENTS, MAX_PATHWAYS, MAX_DISEASES = 3, 4, 2, 2, 3
 # Terms annotated to more genes than this say nothing about one gene ("protein binding", "nucleus").
 MAX_TERM_GENES = 2500

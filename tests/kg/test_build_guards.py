@@ -123,7 +123,10 @@ def test_interrupted_build_says_the_previous_graph_is_kept(tiny_data, tiny_home,
     fifo.unlink()
     os.mkfifo(fifo)  # the build waits on it: a moment to interrupt that does not depend on timing
     before = graph_dir(tiny_home).resolve()
-    build = subprocess.Popen([sys.executable, "-c", "from agent.cli import main; main()", "kg", "build",
+    # A runner started in the background of a script ignores SIGINT, and so would the build: Ctrl-C's handler
+    # is set as a terminal would have it.
+    ctrl_c = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    build = subprocess.Popen([sys.executable, "-c", ctrl_c + "from agent.cli import main; main()", "kg", "build",
                               "--home", str(tiny_home), "--data", str(data), "--json"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     writer = None

@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 
 from evals.graders import CALIBRATION_FILE, function_text, rouge1, structural_checks, wrong_identifiers
-from finetune.data import DataConfig, clean_summary, split_of
+from finetune.data import DataConfig, split_of
+from kg.sources.refseq_summary import clean_summary
 from retrieval.embedder import SentenceEmbedder
 
 _VERBS = {"BP": "It is involved in", "MF": "It enables", "CC": "It is located in"}

@@ -25,9 +25,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from finetune.data import clean_summary
 from kg.errors import GeneverseError
 from kg.models import Gene
+from kg.sources.refseq_summary import clean_summary
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 # HGNC locus groups whose genes have no protein product (readthrough genes in "other" often do).

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import tempfile
 from collections import Counter
 from collections.abc import Iterable
@@ -27,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from kg.errors import GeneverseError
 from kg.models import Gene
+from kg.sources.refseq_summary import clean_summary
 from tools.llm import DESCRIBE_PROMPT, LLMConfig, load_llm
 
 # The paper's held-out genes (Geneverse, arXiv 2406.15534, evaluation set).
@@ -36,8 +36,6 @@ PAPER_TEST_GENES = (
 )
 SPLITS = ("train", "val", "test")
 MAX_PATHWAY_TERMS = 8
-# "[provided by RefSeq, Jul 2008]" and similar curation notes carry no function.
-_CURATION_NOTE = re.compile(r"\s*\[(?:provided by|supplied by|summary by)[^\]]*\]", re.IGNORECASE)
 
 TEACHER_PROMPT = (
     "Write one paragraph in academic language describing the major function of the human gene {symbol} "
@@ -66,10 +64,6 @@ class DataConfig(BaseModel):
     teacher: LLMConfig | None = Field(None, description="teacher model for synthetic descriptions; off by default")
     format: Literal["paper", "grounded"] = Field(
         "paper", description="paper: the paper's prompt answered from graph facts; grounded: facts packet -> summary")
-
-
-def clean_summary(summary: str | None) -> str:
-    return _CURATION_NOTE.sub("", summary or "").strip()
 
 
 def describe_from_graph(gene: Gene, pathway_terms: list[str]) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from kg.models import Gene
+from kg.sources.refseq_summary import clean_summary
 from tools.correction import Correction, correct_text, tidy_draft
 from tools.gene_facts import gene_record_id, lookup
 
@@ -151,7 +152,7 @@ def facts_packet(name: str, graph: Any, include_summary: bool = True) -> FactsPa
             diseases.append(disease.name)
             disease_ids.append(disease.disease_id)
     experiments = graph.experiments(target=gene.symbol) if gene.is_protein_coding else []
-    summary = _clean(gene.summary) if include_summary else None
+    summary = clean_summary(gene.summary) if include_summary else None
     return FactsPacket(
         symbol=gene.symbol, name=gene.name, locus_group=gene.locus_group, locus_type=gene.locus_type,
         chromosome=gene.chromosome, cytoband=gene.cytoband, hgnc_id=gene.hgnc_id, entrez_id=gene.entrez_id,
@@ -165,10 +166,6 @@ def facts_packet(name: str, graph: Any, include_summary: bool = True) -> FactsPa
         summary=summary or None,
         records=[gene_record_id(gene)] + [t.go_id for t in direct] + disease_ids[:MAX_DISEASES],
     )
-
-
-def _clean(summary: str | None) -> str:
-    return re.sub(r"\s*\[(?:provided by|supplied by|summary by)[^\]]*\]", "", summary or "", flags=re.IGNORECASE).strip()
 
 
 # ---------------------------------------------------------------- deterministic composition

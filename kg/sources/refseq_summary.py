@@ -1,11 +1,19 @@
 """RefSeq gene summaries, one paragraph per Entrez gene."""
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from kg.sources.table import read_rows
 
 COLUMNS = ["Gene_ID", "RefSeq_accession", "Review_status", "Gene_summary"]
+# "[provided by RefSeq, Jul 2008]" and similar curation notes carry no function.
+_CURATION_NOTE = re.compile(r"\s*\[(?:provided by|supplied by|summary by)[^\]]*\]", re.IGNORECASE)
+
+
+def clean_summary(summary: str | None) -> str:
+    """A summary without its curation notes."""
+    return _CURATION_NOTE.sub("", summary or "").strip()
 
 
 def parse_refseq_summaries(path: Path) -> Iterator[dict]:

@@ -70,7 +70,7 @@ def test_malformed_dataset_line_is_a_clear_error(tmp_path):
 
 
 def test_grounded_format_pairs_the_facts_packet_with_the_summary(graph, tmp_path):
-    from finetune.data import clean_summary
+    from kg.sources.refseq_summary import clean_summary
     from tools.describe import facts_packet, grounded_prompt
 
     card = write_dataset(graph, tmp_path, DataConfig(format="grounded", max_genes=12))

@@ -1,25 +1,11 @@
 """The ask / query / correct commands through the console entry point, over the session's graph."""
 
-import io
 import json
-import sys
 
 import pytest
+from cli_runner import run_cli
 
-from agent.cli import main
-
-
-def run(monkeypatch, capsys, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["geneverse", *args])
-    if stdin is not None:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = 0
-    try:
-        main()
-    except SystemExit as done:
-        code = done.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 @pytest.fixture(autouse=True)

@@ -1,25 +1,16 @@
 """A user's mistakes through the real console entry point: each ends in one message and a non-zero
 exit (2 for usage mistakes), with a JSON error object under --json, never a traceback."""
 
-import io
 import json
-import sys
+from functools import partial
 
 import pytest
+from cli_runner import run_cli
 
-from agent.cli import MAX_QUESTION_CHARS, main
+from agent.cli import MAX_QUESTION_CHARS
 
-
-def run(monkeypatch, capsys, *args: str, stdin: str = "") -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["geneverse", *args])
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = 0
-    try:
-        main()
-    except SystemExit as done:
-        code = done.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
+# Every command here reads an empty standard input unless a test pipes one in.
+run = partial(run_cli, stdin="")
 
 
 USAGE_MISTAKES = [

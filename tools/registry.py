@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from langchain_core.tools import StructuredTool
-from pydantic import BaseModel, Field
+from langchain_core.tools import StructuredTool, ToolException
+from pydantic import BaseModel, Field, ValidationError
 
 from kg.errors import GeneverseError
 from tools import gene_facts
@@ -249,6 +249,21 @@ class Tool:
         return StructuredTool.from_function(func=lambda **_: None, name=self.args.__name__,
                                             description=self.description, args_schema=self.args)
 
+    def bound_tool(self, ctx: ToolContext) -> StructuredTool:
+        """The tool as a LangChain StructuredTool named by its route that runs it with `ctx` (for a LangGraph
+        ToolNode or any agent framework). Its content is the ToolOutcome as JSON, its artifact the ToolOutcome;
+        an error a user can cause (unknown gene, write attempt, bad arguments) is the tool's error message."""
+        def run(**kwargs: Any) -> tuple[str, ToolOutcome]:
+            try:
+                outcome = self(kwargs, ctx)
+            except GeneverseError as err:
+                raise ToolException(str(err)) from err
+            return outcome.model_dump_json(exclude_none=True), outcome
+
+        return StructuredTool.from_function(func=run, name=self.route, description=self.description,
+                                            args_schema=self.args, response_format="content_and_artifact",
+                                            handle_tool_error=True, handle_validation_error=invalid_arguments)
+
 
 def _gene_fact(function: Callable[..., gene_facts.GeneFact], name: str, argument: str = "gene"):
     def run(args: BaseModel, ctx: ToolContext) -> ToolOutcome:
@@ -283,6 +298,32 @@ TOOLS: list[Tool] = [
 ]
 REGISTRY: dict[str, Tool] = {tool.route: tool for tool in TOOLS}
 ROUTES: tuple[str, ...] = tuple(REGISTRY)
+
+
+def invalid_arguments(err: ValidationError) -> str:
+    """Arguments a tool's model rejects, as one line: 'gene: Field required; kind: Input should be ...'."""
+    problems = [f"{'.'.join(str(part) for part in e['loc']) or 'arguments'}: {e['msg']}" for e in err.errors()]
+    return "Invalid arguments: " + "; ".join(problems)
+
+
+def grounded_describer(graph: Any, generator: Any | None = None) -> Callable[[str], ToolOutcome]:
+    """The agent's grounded description as a ToolContext describer: the model's draft from the gene's facts
+    packet checked sentence by sentence, or without a generator the deterministic composition."""
+    from tools.describe import describe_gene
+
+    def describe(name: str) -> ToolOutcome:
+        described = describe_gene(name, graph, generator)
+        return ToolOutcome(tool="describe.describe_gene", answer=described.symbol, text=described.text,
+                           gene=described.symbol, records=described.records, corrections=described.corrections,
+                           model=getattr(generator, "name", None))
+    return describe
+
+
+def bound_tools(graph: Any, generator: Any | None = None) -> list[StructuredTool]:
+    """Every tool of the registry as a LangChain StructuredTool bound to `graph` (and a loaded language
+    model, when the query and description tools should use one)."""
+    ctx = ToolContext(graph=graph, llm=generator, describe=grounded_describer(graph, generator))
+    return [tool.bound_tool(ctx) for tool in TOOLS]
 
 
 def catalogue() -> list[dict[str, Any]]:

@@ -28,7 +28,7 @@ class LinkedGene(BaseModel):
     hgnc_id: str | None = None
     reason: str = Field(description="how the mention matched: official, previous, alias, identifier, ...")
     ambiguous: bool = False
-    alternatives: list[str] = Field([], description="other genes sharing the best match when ambiguous")
+    alternatives: list[str] = Field([], description="other genes the mention may stand for, likeliest first")
     span: tuple[int, int] | None = Field(None, description="where the question names the gene")
 
 
@@ -126,9 +126,9 @@ def _link(graph, mention: str) -> LinkedGene | None:
     best = resolution.best
     if best is None:
         return None
-    alternatives = [c.symbol for c in resolution.top[1:]] if resolution.ambiguous else []
     return LinkedGene(mention=mention, symbol=best.symbol, gene_id=best.gene_id, hgnc_id=best.hgnc_id,
-                      reason=best.reason, ambiguous=resolution.ambiguous, alternatives=alternatives)
+                      reason=best.reason, ambiguous=resolution.ambiguous,
+                      alternatives=[c.symbol for c in resolution.others])
 
 
 def link_genes(question: str, graph, omics: OmicsTerms | None = None) -> tuple[list[LinkedGene], list[str]]:

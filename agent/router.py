@@ -60,8 +60,8 @@ def _args(route: str, question: str, entities: LinkedEntities) -> dict[str, Any]
     if needs == "text":
         return {"text": question}
     if needs == "disease":
-        if entities.disease:
-            return {"disease": entities.disease}
+        if entities.disease:  # the words as written: the tool says which name of the condition they matched
+            return {"disease": question[slice(*entities.disease_span)] if entities.disease_span else entities.disease}
         phrase = disease_phrase(question)  # unlinked words may name a condition; not when they name a GO term
         return {"disease": phrase} if phrase and not entities.omics.go_id else None
     if needs == "genes":

@@ -1,4 +1,5 @@
-"""Gene graph performance: full build time and peak memory, and `resolve` latency.
+"""Gene graph performance: full build time and peak memory, and `resolve` latency (for a mix of names,
+and for names several genes share, which are ranked by evidence).
 
     python -m evals.bench_kg [--names 10000] [--seed 0] [--skip-build]
 
@@ -81,7 +82,13 @@ def main() -> None:
         with open_graph(backend="ladybug", home=home) as graph:
             figures["genes"] = graph.stats()["Gene"]
             figures["hgnc_genes"] = graph.query("MATCH (g:Gene) WHERE g.hgnc_id IS NOT NULL RETURN count(g) AS n")[0]["n"]
+            figures["ncbi_only_genes"] = graph.query("MATCH (g:Gene) WHERE g.source = 'NCBI Gene' "
+                                                     "RETURN count(g) AS n")[0]["n"]
             figures.update(bench_resolve(graph, name_mix(graph, args.names, args.seed)))
+            shared = [r["key"] for r in graph.query("MATCH (n:Name)-[:NAMES]->(g:Gene) WITH n.key AS key, count(g) AS "
+                                                    "genes WHERE genes > 1 RETURN key ORDER BY key LIMIT 2000")]
+            figures.update({k.replace("resolve_", "resolve_shared_"): v
+                            for k, v in bench_resolve(graph, shared).items()})
     print(json.dumps(figures))
 
 

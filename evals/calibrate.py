@@ -74,8 +74,7 @@ def calibrate(graph: Any, n_genes: int = 600, seed: int = 7) -> dict[str, Any]:
         for go_id, symbols in graph.go_annotations(aspect=aspect, direct_only=True).items():
             for symbol in symbols:
                 terms[symbol][aspect].append(names.get(go_id, go_id))
-    rows = graph.query("MATCH (g:Gene) WHERE g.summary IS NOT NULL AND g.summary <> '' "
-                       "RETURN g.gene_id AS gene_id, g.symbol AS symbol")
+    rows = [{"gene_id": g.gene_id, "symbol": g.symbol} for g in graph.genes_with_summary()]
     pool = sorted((r["gene_id"], r["symbol"]) for r in rows
                   if split_of(r["gene_id"], config) == "train" and sum(map(len, terms[r["symbol"]].values())) >= 5)
     rng = random.Random(seed)

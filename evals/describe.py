@@ -55,8 +55,7 @@ def heldout_genes(graph: Any, n: int) -> list[str]:
     """The first `n` genes of the fine-tuning test split (genes with a RefSeq summary that training never
     saw), in the split's own seeded order; the paper's genes excluded."""
     config = DataConfig()
-    rows = graph.query("MATCH (g:Gene) WHERE g.summary IS NOT NULL AND g.summary <> '' "
-                       "RETURN g.gene_id AS gene_id, g.symbol AS symbol")
+    rows = [{"gene_id": g.gene_id, "symbol": g.symbol} for g in graph.genes_with_summary()]
     paper = {s.upper() for s in PAPER_TEST_GENES}
     test = [r for r in rows if split_of(r["gene_id"], config) == "test" and r["symbol"].upper() not in paper]
     test.sort(key=lambda r: hashlib.sha256(f"{config.seed}:{r['gene_id']}".encode()).hexdigest())

@@ -99,16 +99,16 @@ def _pathway_terms(graph) -> dict[str, list[str]]:
     return {symbol: [name for _, name in sorted(terms)][:MAX_PATHWAY_TERMS] for symbol, terms in by_symbol.items()}
 
 
-_GENE_FIELDS = ("gene_id", "hgnc_id", "symbol", "name", "locus_group", "locus_type", "ensembl_id", "chromosome",
-                "cytoband", "summary")
-
-
 def _candidate_genes(graph, config: DataConfig, held: dict[str, str]) -> list[Gene]:
-    """Genes worth a record, read in one query (per-id look-ups are too slow for tens of thousands)."""
-    where = "WHERE g.summary IS NOT NULL OR g.gene_id IN $held " if config.require_summary else ""
-    columns = ", ".join(f"g.{f} AS {f}" for f in _GENE_FIELDS)
-    rows = graph.query(f"MATCH (g:Gene) {where}RETURN {columns}", {"held": list(held)})
-    return sorted((Gene(**row) for row in rows), key=lambda g: g.gene_id)
+    """Genes worth a record: those with a summary and the held-out genes (every gene without
+    `require_summary`)."""
+    if config.require_summary:
+        genes = {g.gene_id: g for g in graph.genes_with_summary()}
+        genes.update((g.gene_id, g) for g in graph.genes([i for i in held if i not in genes]))
+    else:
+        ids = graph.gene_ids()
+        genes = {g.gene_id: g for start in range(0, len(ids), 5000) for g in graph.genes(ids[start:start + 5000])}
+    return sorted(genes.values(), key=lambda g: g.gene_id)
 
 
 def held_out_gene_ids(graph, symbols: Iterable[str] = PAPER_TEST_GENES) -> dict[str, str]:

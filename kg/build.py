@@ -15,6 +15,7 @@ from pathlib import Path
 from kg.errors import GeneverseError, ParseError
 from kg.models import NAME_KIND_RANK
 from kg.paths import data_dir, graph_dir
+from kg.schema import empty_row, load_rows, schema
 from kg.sources.clinvar import parse_clinvar_conditions
 from kg.sources.encode_metadata import parse_encode_metadata
 from kg.sources.encode_tracks import parse_track_experiments
@@ -27,7 +28,7 @@ from kg.sources.gene2go import parse_gene2go
 from kg.sources.gene_ontology import ASPECT_FILES, parse_go_annotations, parse_go_terms
 from kg.sources.go_obo import ancestors, parse_obo_terms
 from kg.sources.hgnc import parse_hgnc
-from kg.sources.hpo import parse_hpo_genes_to_disease
+from kg.sources.hpo import parse_hpo_disease_names, parse_hpo_genes_to_disease, parse_hpo_terms
 from kg.sources.ncbi_gene_info import parse_gene_info
 from kg.sources.refseq_summary import parse_refseq_summaries
 from kg.sources.table import not_utf8
@@ -42,6 +43,8 @@ SOURCE_FILES = {
     "gencode_v19": "gencode/gencode_v19_gen_pos.complete.txt.gz",
     "clinvar": "clinvar/gene_condition_source_id.txt",
     "hpo": "hpo/genes_to_disease.txt",
+    "hpo_disease_names": "hpo/phenotype_hpoa_disease_names.tsv.gz",
+    "hpo_terms": "hpo/hp_term_names.tsv.gz",
     "encode_metadata": "encode/ENCODE_metadata_promoter_models.tsv.gz",
     "encode_track_experiments": "encode/encode_experiments_from_enformer_borzoi_targets.tsv",
     "enformer_targets": "enformer/targets_human.txt",
@@ -52,12 +55,14 @@ SOURCE_FILES = {
 FRESH_SOURCES = {"hgnc": "hgnc", "ncbi_gene_info": "gene_info", "clinvar": "clinvar", "hpo": "hpo",
                  "encode_metadata": "encode", "gencode_gtf": "gencode", "gene2go": "gene2go", "go_obo": "go"}
 
-GENE_LIST_FIELDS = ("uniprot_ids", "refseq", "aliases", "previous_symbols", "synonyms", "gencode_names", "gene_groups")
-GENE_FIELDS = (
-    "gene_id", "hgnc_id", "symbol", "name", "locus_group", "locus_type", "entrez_id", "ensembl_id",
-    "uniprot_ids", "omim_id", "refseq", "chromosome", "cytoband", "start", "end", "strand", "tss",
-    "summary", "aliases", "previous_symbols", "synonyms", "gencode_names", "source", "assembly", "gene_groups",
-)
+# NCBI Gene's type_of_gene as an HGNC locus group, so that 'protein-coding?' reads the same for every gene.
+NCBI_LOCUS_GROUPS = {
+    "protein-coding": "protein-coding gene", "pseudo": "pseudogene", "ncRNA": "non-coding RNA",
+    "snRNA": "non-coding RNA", "snoRNA": "non-coding RNA", "rRNA": "non-coding RNA", "tRNA": "non-coding RNA",
+    "scRNA": "non-coding RNA", "miscRNA": "non-coding RNA", "biological-region": "other", "other": "other",
+    "unknown": "other",
+}
+_CHROMOSOME = re.compile(r"^(\d{1,2}|X|Y|MT)$")
 
 
 @dataclass
@@ -137,11 +142,10 @@ def assemble(
     step("HGNC genes")
     by_entrez: dict[str, str] = {}
     by_ensembl: dict[str, str] = {}
-    for gene in parse_hgnc(files["hgnc"]):
-        gene.pop("status")
-        gene.update(start=None, end=None, strand=None, tss=None, summary=None, synonyms=[],
-                    gencode_names=[], source="HGNC", assembly="GRCh38")
-        content.genes[gene["gene_id"]] = gene
+    for record in parse_hgnc(files["hgnc"]):
+        record.pop("status")
+        gene = content.genes[record["gene_id"]] = empty_row("Gene") | record
+        gene.update(source="HGNC", assembly="GRCh38")
         if gene["entrez_id"]:
             by_entrez[gene["entrez_id"]] = gene["gene_id"]
         if gene["ensembl_id"]:
@@ -158,10 +162,19 @@ def assemble(
             gene["chromosome"] = gene["chromosome"] or coords["chromosome"]
 
     step("NCBI gene_info synonyms")
+    ncbi_only = []
     for record in parse_gene_info(files["ncbi_gene_info"]):
         gene_id = by_entrez.get(record["entrez_id"]) or (record["hgnc_id"] if record["hgnc_id"] in content.genes else None)
         if gene_id:
-            content.genes[gene_id]["synonyms"] = record["synonyms"]
+            gene = content.genes[gene_id]
+            gene["synonyms"] = record["synonyms"]
+            if gene["entrez_id"] != record["entrez_id"]:
+                # HGNC and NCBI may give one gene different Entrez ids (one replaced the other): both find it
+                gene["entrez_id"] = gene["entrez_id"] or record["entrez_id"]
+                by_entrez.setdefault(record["entrez_id"], gene_id)
+                content.link_name(record["entrez_id"], gene_id, "identifier")
+        else:
+            ncbi_only.append(record)
 
     step("RefSeq summaries")
     for record in parse_refseq_summaries(files["refseq_summary"]):
@@ -183,6 +196,11 @@ def assemble(
                 gene["gencode_names"].append(record["name"])
             content.link_name(record["name"], gene_id, f"gencode_{release}")
 
+    step("NCBI-only genes")
+    for record in ncbi_only:
+        gene_id = _add_ncbi_gene(content, record)
+        by_entrez[record["entrez_id"]] = gene_id
+
     step("gene names")
     for gene_id, gene in content.genes.items():
         if not gene["hgnc_id"]:
@@ -200,22 +218,48 @@ def assemble(
         _add_gene_ontology(content, root / "go", by_entrez)
 
     step("ClinVar and HPO diseases")
-    _add_diseases(content, files["clinvar"], files["hpo"], by_entrez)
+    _add_diseases(content, files, by_entrez)
 
     step("ENCODE experiments and Enformer tracks")
     _add_experiments_and_tracks(content, files)
+    _count_evidence(content)
     return content
 
 
 def _gencode_only_gene(record: dict, release: str) -> dict:
-    gene = {f: None for f in GENE_FIELDS}
-    gene.update({f: [] for f in GENE_LIST_FIELDS})
+    gene = empty_row("Gene")
     gene.update(
         gene_id=record["ensembl_id"], symbol=record["name"], ensembl_id=record["ensembl_id"],
         chromosome=record["chromosome"], start=record["start"], end=record["end"],
         strand=record["strand"], tss=record["tss"], source=f"GENCODE {release}", assembly=record["assembly"],
     )
     return gene
+
+
+def _add_ncbi_gene(content: GraphContent, record: dict) -> str:
+    """An NCBI Gene record HGNC does not name: it fills the GENCODE gene of the same Ensembl id, or becomes
+    a gene of its own keyed NCBIGene:<Entrez id>. Returns the gene's key."""
+    known = content.genes.get(record["ensembl_id"] or "")
+    if known is not None and known["entrez_id"] not in (None, record["entrez_id"]):
+        known = None  # that GENCODE gene is already another NCBI record's
+    gene = known or content.genes.setdefault(f"NCBIGene:{record['entrez_id']}", empty_row("Gene") | {
+        "gene_id": f"NCBIGene:{record['entrez_id']}", "symbol": record["symbol"], "source": "NCBI Gene",
+        "ensembl_id": record["ensembl_id"]})
+    chromosome = record["chromosome"] if _CHROMOSOME.match(record["chromosome"] or "") else None
+    gene.update(
+        entrez_id=record["entrez_id"], name=gene["name"] or record["description"],
+        locus_group=gene["locus_group"] or NCBI_LOCUS_GROUPS.get(record["type_of_gene"] or ""),
+        locus_type=gene["locus_type"] or record["type_of_gene"], omim_id=gene["omim_id"] or record["omim_id"],
+        chromosome=gene["chromosome"] or chromosome, synonyms=record["synonyms"],
+        cytoband=gene["cytoband"] or (record["map_location"] if chromosome and record["map_location"] != chromosome
+                                      else None),
+    )
+    if known:
+        gene["source"] += "; NCBI Gene"
+    content.link_name(record["symbol"], gene["gene_id"], "ncbi_symbol")
+    for name in record["synonyms"]:
+        content.link_name(name, gene["gene_id"], "synonym")
+    return gene["gene_id"]
 
 
 def _add_gene_ontology(content: GraphContent, go_dir: Path, by_entrez: dict[str, str]) -> None:
@@ -251,16 +295,21 @@ def _add_gene2go(content: GraphContent, gene2go: Path, obo: Path, by_entrez: dic
                                    for (g, t), e in edges.items())
 
 
-def _add_diseases(content: GraphContent, clinvar: Path, hpo: Path, by_entrez: dict[str, str]) -> None:
+def _add_diseases(content: GraphContent, files: dict[str, Path], by_entrez: dict[str, str]) -> None:
+    """ClinVar conditions (MedGen concepts) and HPO's diseases, merged through OMIM ids, with every name the
+    sources give: ClinVar's, HPO's disease name, and the HPO term's exact synonyms for phenotype concepts."""
+    hpo_terms = {t["hpo_id"]: t for t in parse_hpo_terms(files["hpo_terms"])}
+    hpo_names = {d["disease_id"]: d["name"] for d in parse_hpo_disease_names(files["hpo_disease_names"])}
     by_omim: dict[str, str] = {}
     seen: set[tuple[str, str, str]] = set()
-    for row in parse_clinvar_conditions(clinvar):
-        disease = content.diseases.setdefault(row["medgen_id"], {
-            "disease_id": row["medgen_id"], "name": row["name"], "name_lc": row["name"].lower(),
-            "medgen_id": row["medgen_id"], "omim_id": row["omim_id"], "mondo_id": row["mondo_id"],
-            "hpo_ids": [], "sources": ["ClinVar"],
-        })
+    for row in parse_clinvar_conditions(files["clinvar"]):
+        disease = content.diseases.setdefault(row["medgen_id"], empty_row("Disease") | {
+            "disease_id": row["medgen_id"], "name": row["name"], "medgen_id": row["medgen_id"],
+            "omim_id": row["omim_id"], "mondo_id": row["mondo_id"], "sources": ["ClinVar"]})
         disease["mondo_id"] = disease["mondo_id"] or row["mondo_id"]
+        term = hpo_terms.get(row["hpo_term"] or "")
+        if term:
+            _add_names(disease, [term["name"], *term["synonyms"]])
         if row["omim_id"]:
             by_omim.setdefault(row["omim_id"], row["medgen_id"])
         gene_id = by_entrez.get(row["entrez_id"])
@@ -268,18 +317,18 @@ def _add_diseases(content: GraphContent, clinvar: Path, hpo: Path, by_entrez: di
             seen.add((gene_id, row["medgen_id"], "ClinVar"))
             content.disease_links.append({"gene_id": gene_id, "disease_id": row["medgen_id"], "source": "ClinVar",
                                           "association_type": row["association_type"]})
-    for row in parse_hpo_genes_to_disease(hpo):
+    for row in parse_hpo_genes_to_disease(files["hpo"]):
         prefix, _, number = row["disease_id"].partition(":")
         disease_id = by_omim.get(number) if prefix == "OMIM" else None
         if disease_id is None:
             disease_id = row["disease_id"]
-            content.diseases.setdefault(disease_id, {
-                "disease_id": disease_id, "name": None, "name_lc": None, "medgen_id": None,
-                "omim_id": number if prefix == "OMIM" else None, "mondo_id": None, "hpo_ids": [], "sources": [],
-            })
+            content.diseases.setdefault(disease_id, empty_row("Disease") | {
+                "disease_id": disease_id, "omim_id": number if prefix == "OMIM" else None})
         disease = content.diseases[disease_id]
         if row["disease_id"] not in disease["hpo_ids"]:
             disease["hpo_ids"].append(row["disease_id"])
+            if row["disease_id"] in hpo_names:
+                _add_names(disease, [hpo_names[row["disease_id"]]])
         if "HPO" not in disease["sources"]:
             disease["sources"].append("HPO")
         gene_id = by_entrez.get(row["entrez_id"])
@@ -289,6 +338,42 @@ def _add_diseases(content: GraphContent, clinvar: Path, hpo: Path, by_entrez: di
                                           "association_type": row["association_type"]})
 
 
+def _add_names(disease: dict, names: list[str]) -> None:
+    """The first name a disease gets is its name; later different names are its synonyms."""
+    for name in names:
+        if disease["name"] is None:
+            disease["name"] = name
+        elif name.lower() != disease["name"].lower() and name.lower() not in map(str.lower, disease["synonyms"]):
+            disease["synonyms"].append(name)
+
+
+# Experiment properties the two ENCODE lists may both give. Where they differ the more specific value wins
+# ('TF ChIP-seq' over 'ChIP-seq'), except the biosample: ENCODE's term name ('HEK293') is the biosample, and
+# the track list's free description ('HEK293 genetically modified ...') is kept beside it.
+MERGED_EXPERIMENT_PROPERTIES = ("assay", "target", "biosample", "biosample_description", "biosample_type")
+
+
+def more_specific(current: str | None, other: str | None) -> bool:
+    """True when `other` says more than `current`: 'TF ChIP-seq' over 'ChIP-seq', any value over none."""
+    if not other:
+        return False
+    if not current:
+        return True
+    return len(other) > len(current) and current.lower() in other.lower()
+
+
+def _merge_experiment(experiment: dict, row: dict) -> None:
+    if row["source"] not in experiment["source"].split("; "):
+        experiment["source"] += f"; {row['source']}"
+    for prop in MERGED_EXPERIMENT_PROPERTIES:
+        wins = (row["biosample_description"] is None and row[prop] is not None if prop == "biosample"
+                else more_specific(experiment[prop], row[prop]))
+        if wins and row[prop] != experiment[prop]:
+            experiment[prop] = row[prop]
+            experiment["property_sources"] = [p for p in experiment["property_sources"]
+                                              if not p.startswith(f"{prop}=")] + [f"{prop}={row['source']}"]
+
+
 def _add_experiments_and_tracks(content: GraphContent, files: dict[str, Path]) -> None:
     by_file: dict[str, str] = {}
     for parser, path in ((parse_track_experiments, files["encode_track_experiments"]),
@@ -296,15 +381,12 @@ def _add_experiments_and_tracks(content: GraphContent, files: dict[str, Path]) -
         for row in parser(path):
             experiment = content.experiments.get(row["accession"])
             if experiment is None:
-                experiment = content.experiments[row["accession"]] = {
-                    "accession": row["accession"], "assay": row["assay"], "assay_lc": row["assay"].lower(),
-                    "target": row["target"], "target_lc": row["target"].lower() if row["target"] else None,
-                    "target_gene": None, "biosample": row["biosample"], "biosample_lc": row["biosample"].lower(),
-                    "biosample_type": row["biosample_type"], "source": row["source"], "file_accessions": [],
-                }
-            elif row["source"] not in experiment["source"]:
-                experiment["source"] += f"; {row['source']}"
-            experiment["biosample_type"] = experiment["biosample_type"] or row["biosample_type"]
+                experiment = content.experiments[row["accession"]] = empty_row("Experiment") | {
+                    "accession": row["accession"], "source": row["source"],
+                    **{p: row[p] for p in MERGED_EXPERIMENT_PROPERTIES},
+                    "property_sources": [f"{p}={row['source']}" for p in MERGED_EXPERIMENT_PROPERTIES if row[p]]}
+            else:
+                _merge_experiment(experiment, row)
             for accession in row["file_accessions"]:
                 if accession not in experiment["file_accessions"]:
                     experiment["file_accessions"].append(accession)
@@ -312,8 +394,7 @@ def _add_experiments_and_tracks(content: GraphContent, files: dict[str, Path]) -
 
     official = {key: gene_id for (key, gene_id), kind in content.name_links.items() if kind == "official"}
     for experiment in content.experiments.values():
-        content.biosamples.setdefault(experiment["biosample"], {"name": experiment["biosample"],
-                                                                "name_lc": experiment["biosample_lc"]})
+        content.biosamples.setdefault(experiment["biosample"], {"name": experiment["biosample"]})
         content.experiment_biosamples.append({"accession": experiment["accession"], "biosample": experiment["biosample"]})
         gene_id = official.get(experiment["target"].upper()) if experiment["target"] else None
         if gene_id:
@@ -322,24 +403,32 @@ def _add_experiments_and_tracks(content: GraphContent, files: dict[str, Path]) -
 
     for track in parse_enformer_targets(files["enformer_targets"]):
         experiment = by_file.get(track["identifier"])
-        track.update(
-            target_lc=track["target"].lower() if track["target"] else None,
-            biosample_lc=track["biosample"].lower(), experiment=experiment,
-        )
+        track["experiment"] = experiment
         content.tracks.append(track)
         if experiment:
             content.track_experiments.append({"index": track["index"], "accession": experiment})
 
 
+def _count_evidence(content: GraphContent) -> None:
+    """How well-studied each gene is, for ranking the genes an ambiguous name may mean."""
+    for gene in content.genes.values():
+        gene["go_annotation_count"], gene["condition_count"] = 0, 0
+    for edge in content.annotations:
+        if edge["direct"]:
+            content.genes[edge["gene_id"]]["go_annotation_count"] += 1
+    for gene_id, _ in {(link["gene_id"], link["disease_id"]) for link in content.disease_links}:
+        content.genes[gene_id]["condition_count"] += 1
+
+
 def tables(content: GraphContent) -> dict[str, list[dict]]:
-    """Rows per node and relationship table, keys in schema order (relationships: from, to, ...)."""
-    return {
-        "Gene": [{f: gene[f] for f in GENE_FIELDS} for gene in content.genes.values()],
+    """Rows per node and relationship table, as the schema declares them (kg/schema.toml)."""
+    rows = {
+        "Gene": content.genes.values(),
         "Name": [{"key": key, "name": name} for key, name in content.names.items()],
         "GoTerm": content.go_terms,
-        "Disease": list(content.diseases.values()),
-        "Biosample": list(content.biosamples.values()),
-        "Experiment": list(content.experiments.values()),
+        "Disease": content.diseases.values(),
+        "Biosample": content.biosamples.values(),
+        "Experiment": content.experiments.values(),
         "Track": content.tracks,
         "NAMES": [{"key": key, "gene_id": gene_id, "kind": kind} for (key, gene_id), kind in content.name_links.items()],
         "ANNOTATED_WITH": content.annotations,
@@ -348,6 +437,7 @@ def tables(content: GraphContent) -> dict[str, list[dict]]:
         "IN_BIOSAMPLE": content.experiment_biosamples,
         "FROM_EXPERIMENT": content.track_experiments,
     }
+    return {label: load_rows(label, list(rows[label])) for label in schema()}
 
 
 def build_graph(

@@ -85,16 +85,17 @@ def gene(
 
 @app.command()
 def resolve(name: str, as_json: bool = JSON):
-    """Every gene a name may stand for, ranked, with the reason it matched."""
+    """Every gene a name may stand for, likeliest first, with the evidence for each."""
     with open_graph() as graph:
         resolution = graph.resolve(name)
         if not resolution.candidates:
             raise GeneNotFound(name, graph.closest_symbols(name))
 
     def render(r) -> None:
-        table = Table("symbol", "gene id", "name", "matched as", title=f"{r.query}" + (" (ambiguous)" if r.ambiguous else ""))
+        verdict = " (ambiguous: the first is a guess)" if r.guess else " (ambiguous)" if r.ambiguous else ""
+        table = Table("symbol", "gene id", "name", "score", "evidence", title=f"{r.query}{verdict}")
         for c in r.candidates:
-            table.add_row(c.symbol, c.gene_id, c.name or "", c.reason)
+            table.add_row(c.symbol, c.gene_id, c.name or "", f"{c.score:.2f}", "; ".join(c.why))
         console.print(table)
 
     emit(resolution, as_json, render)

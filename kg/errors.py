@@ -29,7 +29,8 @@ class AmbiguousName(GeneverseError):
     def __init__(self, name: str, candidates: list):
         self.name, self.candidates = name, candidates
         listed = "; ".join(f"{c.symbol} ({c.hgnc_id or c.gene_id}, {c.reason})" for c in candidates)
-        super().__init__(f"'{shorten(name)}' is ambiguous: it names {len(candidates)} genes: {listed}.")
+        super().__init__(f"'{shorten(name)}' is ambiguous: it names {len(candidates)} genes, the first two about "
+                         f"equally likely: {listed}.")
 
 
 class GraphNotBuilt(GeneverseError):

@@ -1,28 +1,37 @@
 """`GeneGraph`: the one API to the gene knowledge graph, the same on every backend."""
 
 import difflib
+import functools
+import math
 import os
 import re
 from functools import cached_property
 from pathlib import Path
 
-from kg.cypher_files import named, statements
+from kg.cypher_files import named
+from kg.disease_names import DiseaseNameIndex, name_words
 from kg.errors import AmbiguousName, GeneNotFound, GeneverseError
 from kg.identifiers import ENSEMBL_GENE, UNIPROT_ACCESSION
-from kg.models import NAME_KIND_RANK, Candidate, Disease, Experiment, Gene, GoTerm, Resolution, Track
+from kg.models import (
+    NAME_KIND_RANK,
+    NAME_KIND_WORDS,
+    Candidate,
+    Disease,
+    Experiment,
+    Gene,
+    GoTerm,
+    Resolution,
+    Track,
+)
 from kg.paths import graph_dir
 from kg.readonly import check_read_only
+from kg.schema import node_labels, read_columns, relationship_types, schema_text
 from kg.sources.table import chromosome_name
 
-GENE_COLUMNS = ", ".join(
-    f"g.`{f}` AS `{f}`" if f == "end" else f"g.{f} AS {f}"
-    for f in ("gene_id", "hgnc_id", "symbol", "name", "locus_group", "locus_type", "entrez_id", "ensembl_id",
-              "uniprot_ids", "omim_id", "refseq", "chromosome", "cytoband", "start", "end", "strand", "tss",
-              "summary", "aliases", "previous_symbols", "synonyms", "gencode_names", "source", "gene_groups")
-)
-DISEASE_COLUMNS = ", ".join(
-    f"d.{f} AS {f}" for f in ("disease_id", "name", "medgen_id", "omim_id", "mondo_id", "hpo_ids", "sources")
-)
+GENE_COLUMNS = read_columns("Gene", "g")
+DISEASE_COLUMNS = read_columns("Disease", "d")
+RECORD_COLUMNS = {"{gene_columns}": GENE_COLUMNS, "{disease_columns}": DISEASE_COLUMNS,
+                  "{experiment_columns}": read_columns("Experiment", "e"), "{track_columns}": read_columns("Track", "t")}
 
 _HGNC_ID = re.compile(r"^HGNC:\d+$", re.IGNORECASE)
 _ENSEMBL_ID = re.compile(rf"^{ENSEMBL_GENE}(\.\d+)?$", re.IGNORECASE)
@@ -36,16 +45,40 @@ TRACK_ASSAYS = {"dnase": "DNASE", "dnase-seq": "DNASE", "atac": "ATAC", "atac-se
 EXPERIMENT_ASSAYS = {"chip": "chip-seq", "dnase": "dnase-seq", "rna": "rna-seq", "atac": "atac-seq"}
 
 
-def _words(text: str) -> set[str]:
-    """Lower-cased words with a plural 's' dropped, so 'Breast cancers' matches 'breast cancer'."""
-    return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in re.findall(r"[a-z0-9]+", text.lower())}
+# Evidence that a name means a gene. The kind of name counts most (an official symbol beats any alias);
+# between genes sharing a kind of name, protein-coding and well-studied genes are the likelier reading.
+NAME_KIND_WEIGHT = {"identifier": 10.0, "official": 8.0, "ncbi_symbol": 6.0, "previous": 5.0, "alias": 4.0,
+                    "synonym": 3.0, "gencode_v23": 2.0, "gencode_v19": 1.5}
+PROTEIN_CODING_WEIGHT = 0.75
+GO_WEIGHT, GO_SATURATION = 1.0, 100  # direct GO annotations: full weight at 100
+CONDITION_WEIGHT, CONDITION_SATURATION = 0.5, 20  # ClinVar / HPO conditions: full weight at 20
+# Two readings closer than this are a guess between them.
+GUESS_MARGIN = 0.5
+
+
+def rank_candidates(query: str, candidates: list[Candidate]) -> Resolution:
+    """Score each gene a name may stand for, likeliest first, and say why."""
+    for c in candidates:
+        go, conditions = c.go_annotation_count or 0, c.condition_count or 0
+        c.score = round(
+            NAME_KIND_WEIGHT[c.reason]
+            + (PROTEIN_CODING_WEIGHT if c.locus_group == "protein-coding gene" else 0.0)
+            + GO_WEIGHT * min(1.0, math.log1p(go) / math.log1p(GO_SATURATION))
+            + CONDITION_WEIGHT * min(1.0, math.log1p(conditions) / math.log1p(CONDITION_SATURATION)), 3)
+        c.why = [NAME_KIND_WORDS[c.reason]] + [
+            text for text, present in ((c.locus_group or "", bool(c.locus_group)),
+                                       (f"{go} direct GO annotations", go > 0),
+                                       (f"{conditions} ClinVar/HPO conditions", conditions > 0)) if present]
+    candidates.sort(key=lambda c: (-c.score, NAME_KIND_RANK[c.reason], c.symbol))
+    guess = len(candidates) > 1 and candidates[0].score - candidates[1].score < GUESS_MARGIN
+    return Resolution(query=query, candidates=candidates, ambiguous=len(candidates) > 1, guess=guess)
 
 
 class GeneGraph:
     def __init__(self, store):
         self.store = store
-        self._queries = {k: v.replace("{gene_columns}", GENE_COLUMNS).replace("{disease_columns}", DISEASE_COLUMNS)
-                         for k, v in named("queries.cypher").items()}
+        self._queries = {name: functools.reduce(lambda q, c: q.replace(*c), RECORD_COLUMNS.items(), text)
+                         for name, text in named("queries.cypher").items()}
 
     @property
     def backend_name(self) -> str:
@@ -70,18 +103,15 @@ class GeneGraph:
     # ---- names and genes -------------------------------------------------------------------
 
     def resolve(self, name: str) -> Resolution:
-        """Ranked candidates for a gene name or identifier, with the reason each one matched."""
+        """Every gene a name or identifier may stand for, likeliest first, with the evidence for each."""
         query = (name or "").strip()
         if not query:
             raise GeneverseError("empty gene name")
         candidates = [Candidate(**row) for row in self._run("resolve", key=query.upper())]
         if not candidates:
-            candidates = [Candidate(gene_id=g.gene_id, hgnc_id=g.hgnc_id, symbol=g.symbol, name=g.name, reason="identifier")
+            candidates = [Candidate(reason="identifier", **g.model_dump(include=set(Candidate.model_fields)))
                           for g in self._by_identifier(query)]
-        candidates.sort(key=lambda c: (NAME_KIND_RANK[c.reason], c.symbol))
-        resolution = Resolution(query=query, candidates=candidates, ambiguous=False)
-        resolution.ambiguous = len(resolution.top) > 1
-        return resolution
+        return rank_candidates(query, candidates)
 
     def _by_identifier(self, query: str) -> list[Gene]:
         if _HGNC_ID.match(query):  # an HGNC gene's key is its HGNC id: the primary key answers first
@@ -98,17 +128,26 @@ class GeneGraph:
         return []
 
     def gene(self, id_or_symbol: str) -> Gene:
-        """The one gene a name or identifier stands for; unknown and ambiguous names raise."""
+        """The gene a name or identifier most likely stands for. Unknown names raise, and so do names whose
+        two likeliest genes are too close to choose between."""
         resolution = self.resolve(id_or_symbol)
         if not resolution.candidates:
             raise GeneNotFound(id_or_symbol, self.closest_symbols(id_or_symbol))
-        if resolution.ambiguous:
-            raise AmbiguousName(id_or_symbol, resolution.top)
+        if resolution.guess:
+            raise AmbiguousName(id_or_symbol, resolution.candidates)
         return self.genes([resolution.best.gene_id])[0]
 
     def genes(self, gene_ids: list[str]) -> list[Gene]:
         by_id = {g.gene_id: g for g in self._genes("genes_by_id", ids=list(gene_ids))}
         return [by_id[i] for i in gene_ids if i in by_id]
+
+    def gene_ids(self) -> list[str]:
+        """The key of every gene in the graph."""
+        return [r["gene_id"] for r in self._run("gene_ids")]
+
+    def genes_with_summary(self) -> list[Gene]:
+        """Every gene that has a RefSeq summary, read in one query (per-id look-ups are slow for thousands)."""
+        return self._genes("genes_with_summary")
 
     def _genes(self, query: str, **params) -> list[Gene]:
         return [_gene(row) for row in self._run(query, **params)]
@@ -172,35 +211,32 @@ class GeneGraph:
         return list(diseases.values())
 
     @cached_property
-    def _disease_words(self) -> list[tuple[str, str, set[str]]]:
-        return [(r["disease_id"], r["name_lc"], _words(r["name_lc"])) for r in self._run("disease_names")]
+    def disease_names(self) -> DiseaseNameIndex:
+        """Every name and synonym of every condition, for matching names as people write them."""
+        names = []
+        for row in self._run("disease_names"):
+            names += [(row["disease_id"], name) for name in [row["name"], *(row["synonyms"] or [])]]
+        return DiseaseNameIndex(names)
 
     def genes_of_disease(self, disease_name: str, limit: int = 50) -> list[tuple[Disease, list[Gene]]]:
-        """Diseases whose name contains every word of the query, in any order and case, best first."""
-        wanted = _words(disease_name)
-        if not wanted:
+        """The conditions whose name or synonym best matches `disease_name` (word order, numerals and spelling
+        aside; kg/disease_names.py), best first, each with its genes and the name it matched."""
+        if not name_words(disease_name):
             raise GeneverseError("empty disease name")
-        scored = []
-        for disease_id, name_lc, words in self._disease_words:
-            if wanted <= words:
-                # exact names first, then names with the fewest extra words
-                score = 1.0 if words == wanted else len(wanted) / len(words)
-                scored.append((score, name_lc, disease_id))
-        scored.sort(key=lambda s: (-s[0], s[1]))
-        scored = scored[:limit]
-        if not scored:
+        matches = self.disease_names.search(disease_name, limit=limit)
+        if not matches:
             return []
-        ids = [s[2] for s in scored]
+        ids = [m.disease_id for m in matches]
         diseases = {r["disease_id"]: _disease(r) for r in self._run("diseases_by_id", ids=ids)}
         gene_ids: dict[str, list[str]] = {i: [] for i in ids}
         for row in self._run("genes_of_diseases", ids=ids):
             gene_ids[row["disease_id"]].append(row["gene_id"])
         genes = {g.gene_id: g for g in self.genes(sorted({g for v in gene_ids.values() for g in v}))}
         result = []
-        for score, _, disease_id in scored:
-            disease = diseases[disease_id]
-            disease.score = round(score, 3)
-            result.append((disease, sorted((genes[g] for g in gene_ids[disease_id]), key=lambda g: g.symbol)))
+        for match in matches:
+            disease = diseases[match.disease_id]
+            disease.score, disease.matched_name = match.score, match.name
+            result.append((disease, sorted((genes[g] for g in gene_ids[match.disease_id]), key=lambda g: g.symbol)))
         return result
 
     # ---- Gene Ontology -------------------------------------------------------------------------
@@ -270,7 +306,7 @@ class GeneGraph:
             resolution = self.resolve(name)
         except GeneverseError:
             return None
-        return resolution.best.symbol if resolution.candidates and not resolution.ambiguous else None
+        return resolution.best.symbol if resolution.candidates and not resolution.guess else None
 
     def tracks(self, assay: str | None = None, target: str | None = None, biosample: str | None = None) -> list[Track]:
         """Enformer human output tracks (all 5,313 without filters)."""
@@ -307,35 +343,20 @@ class GeneGraph:
 
     def schema_text(self) -> str:
         """Labels, properties and relationship patterns, for text-to-Cypher prompts."""
-        lines = ["Node labels and properties:"]
-        rels = ["Relationships:"]
-        for ddl in statements("ladybug_schema.cypher"):
-            match = re.match(r"CREATE (NODE|REL) TABLE (\w+)\((.*)\)$", ddl, re.DOTALL)
-            kind, label, body = match.groups()
-            fields = [f.strip() for f in body.split(",")]
-            if kind == "NODE":
-                props = [f.replace("`", "").replace(" PRIMARY KEY", "") for f in fields]
-                lines.append(f"(:{label} {{{', '.join(props)}}})")
-            else:
-                ends = re.findall(r"FROM (\w+) TO (\w+)", body)
-                props = [f for f in fields if not f.startswith("FROM")]
-                for a, b in ends:
-                    rels.append(f"(:{a})-[:{label}{' {' + ', '.join(props) + '}' if props else ''}]->(:{b})")
-        notes = [
-            ("Notes: Name.key is the UPPERCASED gene name; NAMES.kind is official, previous, alias, synonym, "
-            "gencode_v23 or gencode_v19. *_lc properties are lower-cased copies for case-insensitive matching. "
-            "Track.assay is DNASE, ATAC, CHIP or CAGE; Experiment.assay is e.g. 'ChIP-seq', 'TF ChIP-seq', "
-            "'DNase-seq', 'RNA-seq'. Quote the reserved property names as g.`end` and t.`index`. "
-            "Return scalars with aliases, never whole nodes.")
-        ]
-        return "\n".join(lines + rels + notes)
+        notes = (
+            "Notes: Name.key is the UPPERCASED gene name; NAMES.kind is official, ncbi_symbol, previous, alias, "
+            "synonym, gencode_v23 or gencode_v19. *_lc properties are lower-cased copies for case-insensitive "
+            "matching. Gene.source is 'NCBI Gene' for genes HGNC does not name. "
+            "Track.assay is DNASE, ATAC, CHIP or CAGE; Experiment.assay is e.g. 'TF ChIP-seq', "
+            "'Histone ChIP-seq', 'DNase-seq', 'RNA-seq'. Quote the reserved property names as g.`end` and "
+            "t.`index`. Return scalars with aliases, never whole nodes.")
+        return schema_text() + "\n" + notes
 
     def stats(self) -> dict[str, int]:
         counts = {}
-        for ddl in statements("ladybug_schema.cypher"):
-            kind, label = re.match(r"CREATE (NODE|REL) TABLE (\w+)", ddl).groups()
-            query = self._queries["count_nodes" if kind == "NODE" else "count_rels"].replace("{label}", label)
-            counts[label] = self.store.run(query)[0]["n"]
+        for kind, labels in (("count_nodes", node_labels()), ("count_rels", relationship_types())):
+            for label in labels:
+                counts[label] = self.store.run(self._queries[kind].replace("{label}", label))[0]["n"]
         return counts
 
 

@@ -68,7 +68,7 @@ def gene_documents(graph: Any, genes: Iterable[str] | None = None,
     """The index documents for `genes` (symbols or ids; all graph genes when None)."""
     withheld = {s.upper() for s in withhold_summaries}
     if genes is None:
-        ids = [r["gene_id"] for r in graph.query("MATCH (g:Gene) RETURN g.gene_id AS gene_id")]
+        ids = graph.gene_ids()
     else:
         ids = [graph.gene(name).gene_id for name in genes]
     records = [g for chunk in _chunks(sorted(set(ids)), 2000) for g in graph.genes(chunk)]

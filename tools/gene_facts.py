@@ -3,12 +3,15 @@
 Every function returns a `GeneFact` whose short answer follows GeneGPT's conventions (official symbol,
 `chrN`, TRUE / NA for protein-coding) and whose `records` name the graph records it rests on."""
 
+import functools
+import inspect
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from kg.errors import AmbiguousName, GeneNotFound, GeneverseError
-from kg.models import Gene
+from kg.errors import GeneNotFound, GeneverseError
+from kg.models import Candidate, Gene
 
 IdentifierKind = Literal["hgnc", "entrez", "ensembl", "uniprot", "omim"]
 
@@ -29,6 +32,8 @@ class GeneFact(BaseModel):
     records: list[str] = Field(description="graph records the answer rests on")
     gene: str | None = Field(None, description="official symbol of the gene the fact is about")
     rows: list[dict[str, Any]] | None = None
+    alternatives: list[str] = Field([], description="other genes the name may stand for, likeliest first")
+    guess: bool = Field(False, description="the name's two likeliest genes are close: the answer is a guess")
 
 
 class NoDiseaseMatch(GeneverseError):
@@ -41,14 +46,38 @@ def gene_record_id(gene: Gene) -> str:
 
 
 def lookup(name: str, graph) -> tuple[Gene, str]:
-    """The gene a name or id denotes and how it matched ('official', 'alias', 'identifier', ...)."""
+    """The gene a name or id most likely denotes and how it matched ('official', 'alias', 'identifier', ...)."""
     resolution = graph.resolve(name.strip())
     if not resolution.candidates:
         raise GeneNotFound(name, [])
-    if resolution.ambiguous:
-        raise AmbiguousName(name, resolution.top)
     best = resolution.best
     return graph.genes([best.gene_id])[0], best.reason
+
+
+def _candidate_words(candidate: Candidate) -> str:
+    return f"{candidate.symbol} ({'; '.join(candidate.why)})"
+
+
+def names_other_genes(fact_of_gene: Callable[..., GeneFact]) -> Callable[..., GeneFact]:
+    """A fact about the likeliest gene of a name that several genes share also names the others, with the
+    evidence for each, and says when the choice is a guess."""
+    signature = inspect.signature(fact_of_gene)
+
+    @functools.wraps(fact_of_gene)
+    def fact(name: str, *args, **kwargs) -> GeneFact:
+        result = fact_of_gene(name, *args, **kwargs)
+        resolution = signature.bind(name, *args, **kwargs).arguments["graph"].resolve(name.strip())
+        if not resolution.ambiguous:
+            return result
+        best, others = resolution.best, resolution.others
+        listed = "; ".join(_candidate_words(c) for c in others[:4])
+        more = f" and {len(others) - 4} more" if len(others) > 4 else ""
+        verdict = (f"{best.symbol} is only slightly likelier, so this answer is a guess" if resolution.guess
+                   else f"{best.symbol} is the likeliest")
+        result.text += f" Note: '{name.strip()}' also names {listed}{more}; {verdict} ({'; '.join(best.why)})."
+        result.alternatives, result.guess = [c.symbol for c in others], resolution.guess
+        return result
+    return fact
 
 
 def _describe_match(query: str, gene: Gene, reason: str) -> str:
@@ -56,12 +85,15 @@ def _describe_match(query: str, gene: Gene, reason: str) -> str:
         return f"{gene.symbol} is already the official symbol"
     if reason == "identifier":
         return f"{query} is the identifier of {gene.symbol}"
+    if reason == "ncbi_symbol":
+        return f"{gene.symbol} is NCBI Gene's symbol; HGNC does not name this gene"
     kind = {"previous": "a previous symbol", "alias": "an alias", "synonym": "an NCBI Gene synonym"}.get(
         reason, f"a {reason.replace('_', ' ')} name"
     )
     return f"'{query}' is {kind} of {gene.symbol}"
 
 
+@names_other_genes
 def official_symbol(name: str, graph) -> GeneFact:
     """Official HGNC symbol of an alias, previous symbol, or HGNC / Entrez / Ensembl / UniProt / OMIM id."""
     gene, reason = lookup(name, graph)
@@ -72,6 +104,7 @@ def official_symbol(name: str, graph) -> GeneFact:
                     gene=gene.symbol)
 
 
+@names_other_genes
 def identifier(name: str, kind: IdentifierKind, graph) -> GeneFact:
     """One identifier of a gene (HGNC, Entrez, Ensembl, UniProt or OMIM)."""
     gene, _ = lookup(name, graph)
@@ -88,6 +121,7 @@ def identifier(name: str, kind: IdentifierKind, graph) -> GeneFact:
                     records=[gene_record_id(gene)], gene=gene.symbol)
 
 
+@names_other_genes
 def chromosome(name: str, graph) -> GeneFact:
     gene, _ = lookup(name, graph)
     if not gene.chromosome:
@@ -100,6 +134,7 @@ def chromosome(name: str, graph) -> GeneFact:
                     records=[gene_record_id(gene)], gene=gene.symbol)
 
 
+@names_other_genes
 def cytoband(name: str, graph) -> GeneFact:
     gene, _ = lookup(name, graph)
     span = (
@@ -112,6 +147,7 @@ def cytoband(name: str, graph) -> GeneFact:
                     records=[gene_record_id(gene)], gene=gene.symbol)
 
 
+@names_other_genes
 def is_protein_coding(name: str, graph) -> GeneFact:
     """TRUE when HGNC's locus group is 'protein-coding gene', NA otherwise (GeneGPT's convention)."""
     gene, _ = lookup(name, graph)
@@ -124,6 +160,7 @@ def is_protein_coding(name: str, graph) -> GeneFact:
                     text=text, records=[gene_record_id(gene)], gene=gene.symbol)
 
 
+@names_other_genes
 def diseases_of_gene(name: str, graph, limit: int = 20) -> GeneFact:
     """Conditions linked to a gene by ClinVar or HPO edges."""
     gene, _ = lookup(name, graph)
@@ -148,13 +185,17 @@ def genes_of_disease(disease: str, graph, limit: int = 50) -> GeneFact:
     symbols = sorted({g.symbol for g in genes})
     other = [d.name for d, _ in matches[1:4] if d.name]
     see_also = f" Other matching conditions: {'; '.join(other)}." if other else ""
-    text = f"Genes associated with {best.name or best.disease_id}: {', '.join(symbols)}.{see_also}"
-    rows = [{"disease": d.name, "disease_id": d.disease_id, "genes": sorted({g.symbol for g in gs})}
-            for d, gs in matches]
+    matched = ("" if not best.matched_name or best.matched_name.lower() == (best.name or "").lower()
+               else f" (matched by its other name '{best.matched_name}')")
+    closest = "" if best.score == 1.0 else f" (the closest condition to '{disease}', match {best.score:.2f})"
+    text = f"Genes associated with {best.name or best.disease_id}{matched}{closest}: {', '.join(symbols)}.{see_also}"
+    rows = [{"disease": d.name, "disease_id": d.disease_id, "matched_name": d.matched_name, "score": d.score,
+             "genes": sorted({g.symbol for g in gs})} for d, gs in matches]
     return GeneFact(fact="genes_of_disease", query=disease, answer=", ".join(symbols), text=text,
                     records=[best.disease_id] + [gene_record_id(g) for g in genes], rows=rows)
 
 
+@names_other_genes
 def go_terms(name: str, graph, aspect: Literal["BP", "MF", "CC"] | None = None, limit: int = 25) -> GeneFact:
     """GO terms annotated directly to a gene (experimental evidence first)."""
     gene, _ = lookup(name, graph)
@@ -171,6 +212,7 @@ def go_terms(name: str, graph, aspect: Literal["BP", "MF", "CC"] | None = None, 
                     records=[gene_record_id(gene)] + [t.go_id for t in shown], gene=gene.symbol, rows=rows)
 
 
+@names_other_genes
 def gene_overview(name: str, graph) -> GeneFact:
     """The graph's record of a gene: name, ids, location, locus type, aliases and the RefSeq summary."""
     gene, _ = lookup(name, graph)

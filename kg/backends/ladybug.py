@@ -14,9 +14,9 @@ from pathlib import Path
 import ladybug
 import pandas as pd
 
-from kg.cypher_files import ladybug_columns, statements
 from kg.errors import GeneverseError, GraphNotBuilt
 from kg.readonly import check_statement_kind
+from kg.schema import ladybug_ddl, schema
 
 DB_FILE = "genes.lbug"
 QUERY_TIMEOUT_MS = 30_000
@@ -25,9 +25,6 @@ QUERY_TIMEOUT_MS = 30_000
 CORES = os.cpu_count() or 1
 THREADS_PER_QUERY = max(1, CORES // 2)
 DATABASE_THREADS = CORES + 2
-
-NODE_TABLES = ["Gene", "Name", "GoTerm", "Disease", "Biosample", "Experiment", "Track"]
-REL_TABLES = ["NAMES", "ANNOTATED_WITH", "ASSOCIATED_WITH", "TARGETS", "IN_BIOSAMPLE", "FROM_EXPERIMENT"]
 
 
 def build(tables: dict[str, list[dict]], link: Path, manifest: dict, step=lambda _: None) -> Path:
@@ -42,15 +39,12 @@ def build(tables: dict[str, list[dict]], link: Path, manifest: dict, step=lambda
     try:
         db = ladybug.Database(str(target / DB_FILE))
         conn = ladybug.Connection(db)
-        for ddl in statements("ladybug_schema.cypher"):
+        for ddl in ladybug_ddl():
             conn.execute(ddl)
-        for table in NODE_TABLES + REL_TABLES:
+        for table in schema():  # COPY is positional: rows come in declaration order, ends first
             step(f"COPY {table}")
             frame = pd.DataFrame(tables[table])
             if len(frame):
-                properties = ladybug_columns()[table]
-                ends = [c for c in frame.columns if c not in properties][:2] if table in REL_TABLES else []
-                frame = frame[ends + properties]
                 conn.execute(f"COPY {table} FROM frame")
         conn.close()
         db.close()

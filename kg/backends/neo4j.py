@@ -8,13 +8,11 @@ and the previous graph is untouched. (Give the server heap for ~2 M writes; comp
 import json
 import os
 
-from kg.cypher_files import named, statements
 from kg.errors import BackendUnavailable, GeneverseError, GraphNotBuilt
+from kg.schema import neo4j_load, neo4j_schema, node_labels, schema
 
 BATCH = 5_000
-LABELS = ["Gene", "Name", "GoTerm", "Disease", "Biosample", "Experiment", "Track", "GraphBuild"]
-LOAD_ORDER = ["Gene", "Name", "GoTerm", "Disease", "Biosample", "Experiment", "Track",
-              "NAMES", "ANNOTATED_WITH", "ASSOCIATED_WITH", "TARGETS", "IN_BIOSAMPLE", "FROM_EXPERIMENT"]
+LABELS = [*node_labels(), "GraphBuild"]
 
 
 def connect(uri: str | None = None, user: str | None = None, password: str | None = None):
@@ -37,19 +35,18 @@ def connect(uri: str | None = None, user: str | None = None, password: str | Non
 def build(tables: dict[str, list[dict]], uri: str | None, manifest: dict, step=lambda _: None) -> str:
     driver = connect(uri)
     database = os.environ.get("NEO4J_DATABASE")
-    load = named("neo4j_load.cypher")
     try:
         with driver.session(database=database) as session:
-            for ddl in statements("neo4j_schema.cypher"):  # schema changes may not share a transaction with data
+            for ddl in neo4j_schema():  # schema changes may not share a transaction with data
                 session.run(ddl).consume()
             with session.begin_transaction() as tx:
                 step("remove previous graph")
                 tx.run("MATCH (n) WHERE any(l IN labels(n) WHERE l IN $labels) DETACH DELETE n", labels=LABELS).consume()
-                for table in LOAD_ORDER:
+                for table in schema():
                     step(f"UNWIND {table}")
-                    rows = tables[table]
+                    rows, load = tables[table], neo4j_load(table)
                     for start in range(0, len(rows), BATCH):
-                        tx.run(load[table], rows=rows[start:start + BATCH]).consume()
+                        tx.run(load, rows=rows[start:start + BATCH]).consume()
                 tx.run("CREATE (b:GraphBuild) SET b.manifest = $manifest", manifest=json.dumps(manifest)).consume()
                 tx.commit()
     finally:

@@ -3,9 +3,14 @@
 // absent are added by kg/graph.py, since Ladybug cannot type a null parameter.
 // name: resolve
 MATCH (n:Name {key: $key})-[r:NAMES]->(g:Gene)
-RETURN g.gene_id AS gene_id, g.hgnc_id AS hgnc_id, g.symbol AS symbol, g.name AS name, r.kind AS reason;
+RETURN g.gene_id AS gene_id, g.hgnc_id AS hgnc_id, g.symbol AS symbol, g.name AS name, r.kind AS reason,
+       g.locus_group AS locus_group, g.go_annotation_count AS go_annotation_count, g.condition_count AS condition_count;
 // name: genes_by_id
 UNWIND $ids AS id MATCH (g:Gene {gene_id: id}) RETURN {gene_columns};
+// name: gene_ids
+MATCH (g:Gene) RETURN g.gene_id AS gene_id;
+// name: genes_with_summary
+MATCH (g:Gene) WHERE g.summary IS NOT NULL AND g.summary <> '' RETURN {gene_columns};
 // name: gene_by_entrez
 MATCH (g:Gene) WHERE g.entrez_id = $value RETURN {gene_columns};
 // name: gene_by_ensembl
@@ -26,7 +31,7 @@ RETURN {gene_columns} ORDER BY g.start;
 MATCH (g:Gene {gene_id: $gene_id})-[r:ASSOCIATED_WITH]->(d:Disease)
 RETURN {disease_columns}, r.source AS source ORDER BY d.name;
 // name: disease_names
-MATCH (d:Disease) WHERE d.name IS NOT NULL RETURN d.disease_id AS disease_id, d.name_lc AS name_lc;
+MATCH (d:Disease) WHERE d.name IS NOT NULL RETURN d.disease_id AS disease_id, d.name AS name, d.synonyms AS synonyms;
 // name: diseases_by_id
 MATCH (d:Disease) WHERE d.disease_id IN $ids RETURN {disease_columns};
 // name: genes_of_diseases
@@ -49,13 +54,11 @@ MATCH (t:GoTerm) RETURN t.go_id AS go_id, t.name AS name;
 MATCH (g:Gene)-[:ANNOTATED_WITH]->(t:GoTerm) RETURN t.go_id AS go_id, count(g) AS genes;
 // name: experiments
 MATCH (e:Experiment) {where}
-RETURN e.accession AS accession, e.assay AS assay, e.target AS target, e.target_gene AS target_gene,
-       e.biosample AS biosample, e.biosample_type AS biosample_type, e.source AS source, e.file_accessions AS file_accessions
+RETURN {experiment_columns}
 ORDER BY e.accession;
 // name: tracks
 MATCH (t:Track) {where}
-RETURN t.`index` AS `index`, t.identifier AS identifier, t.assay AS assay, t.target AS target,
-       t.biosample AS biosample, t.description AS description, t.experiment AS experiment
+RETURN {track_columns}
 ORDER BY t.`index`;
 // name: biosamples
 MATCH (b:Biosample) {where} RETURN b.name AS name ORDER BY b.name;

@@ -18,5 +18,6 @@ def parse_clinvar_conditions(path: Path) -> Iterator[dict]:
             "medgen_id": row["ConceptID"],
             "name": row["DiseaseName"],
             "mondo_id": source_id if source_id.startswith("MONDO:") else None,
+            "hpo_term": source_id if source_id.startswith("HP:") else None,
             "omim_id": optional(row["DiseaseMIM"]),
         }

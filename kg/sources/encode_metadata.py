@@ -24,6 +24,7 @@ def parse_encode_metadata(path: Path) -> Iterator[dict]:
                 # targets are written "JUN-human"; the graph speaks gene symbols
                 "target": target.rsplit("-", 1)[0] if target and target.endswith("-human") else target,
                 "biosample": row["Biosample term name"],
+                "biosample_description": None,  # the export names the biosample by its ontology term
                 "biosample_type": optional(row["Biosample type"]),
                 "assembly": row["File assembly"],
                 "file_accessions": [],

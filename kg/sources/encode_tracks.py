@@ -15,6 +15,7 @@ def parse_track_experiments(path: Path) -> Iterator[dict]:
             "assay": row["assay"],
             "target": optional(row["target"]),
             "biosample": row["biosample_description"],
+            "biosample_description": row["biosample_description"],
             "biosample_type": None,
             "file_accessions": split_multi(row["file_accessions"].replace(",", ";"), ";"),
             "source": "Enformer/Borzoi track lists",

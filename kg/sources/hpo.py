@@ -1,10 +1,11 @@
-"""HPO `genes_to_disease.txt`: Entrez genes linked to OMIM / ORPHA disease ids."""
+"""HPO: `genes_to_disease.txt` (Entrez genes linked to OMIM / ORPHA disease ids), the disease names of
+`phenotype.hpoa`, and the names and exact synonyms of the ontology's terms."""
 
 from collections.abc import Iterator
 from pathlib import Path
 
 from kg.errors import ParseError
-from kg.sources.table import read_rows
+from kg.sources.table import read_rows, split_multi
 
 COLUMNS = ["ncbi_gene_id", "gene_symbol", "association_type", "disease_id"]
 
@@ -19,3 +20,13 @@ def parse_hpo_genes_to_disease(path: Path) -> Iterator[dict]:
             "association_type": row["association_type"].lower(),
             "disease_id": row["disease_id"],
         }
+
+
+def parse_hpo_disease_names(path: Path) -> Iterator[dict]:
+    for _, row in read_rows(path, required=["database_id", "disease_name"]):
+        yield {"disease_id": row["database_id"], "name": row["disease_name"]}
+
+
+def parse_hpo_terms(path: Path) -> Iterator[dict]:
+    for _, row in read_rows(path, required=["hpo_id", "name", "exact_synonyms"]):
+        yield {"hpo_id": row["hpo_id"], "name": row["name"], "synonyms": split_multi(row["exact_synonyms"])}

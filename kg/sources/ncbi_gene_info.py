@@ -5,11 +5,15 @@ from pathlib import Path
 
 from kg.sources.table import optional, read_rows, split_multi
 
-COLUMNS = ["GeneID", "Symbol", "Synonyms", "dbXrefs", "chromosome", "map_location", "description", "type_of_gene"]
+# The file also holds the mitochondrial genes of archaic humans (Neanderthal 63221, Denisovan 741158).
+HUMAN = "9606"
+COLUMNS = ["tax_id", "GeneID", "Symbol", "Synonyms", "dbXrefs", "chromosome", "map_location", "description", "type_of_gene"]
 
 
 def parse_gene_info(path: Path) -> Iterator[dict]:
     for _, row in read_rows(path, required=COLUMNS):
+        if row["tax_id"] != HUMAN:
+            continue
         xrefs = {}
         for xref in split_multi(row["dbXrefs"]):
             db, _, value = xref.partition(":")

@@ -58,15 +58,15 @@ def test_unknown_gene_is_404_with_the_closest_symbols(client, graph):
 
 
 def _ambiguous_name(graph) -> str:
-    """A name that several genes share at the same rank, found in the real data."""
+    """A name that several genes share with near-equal evidence (a guess), found in the real data."""
     rows = graph.query(
         "MATCH (n:Name)-[r:NAMES]->(g:Gene) WITH n.key AS key, r.kind AS kind, count(g) AS genes "
         "WHERE genes > 1 RETURN key ORDER BY key LIMIT 50"
     )
     for row in rows:
-        if graph.resolve(row["key"]).ambiguous:
+        if graph.resolve(row["key"]).guess:
             return row["key"]
-    pytest.fail("the graph has no name shared by several genes at one rank")
+    pytest.fail("the graph has no name shared by several genes with near-equal evidence")
 
 
 def test_ambiguous_name_is_409_listing_the_candidates(client, graph):

@@ -8,6 +8,7 @@ from kg.backends import ladybug
 from kg.build import SOURCE_FILES, build_graph
 from kg.errors import ParseError
 from kg.paths import data_dir, graph_dir
+from kg.schema import schema
 
 
 def graph_folders(home):
@@ -44,7 +45,7 @@ def test_interrupted_load_leaves_previous_graph(graph_home, graph):
 def test_rejected_rows_leave_previous_graph(graph_home, graph):
     link = graph_dir(graph_home)
     before = link.resolve()
-    tables = {t: [] for t in ladybug.NODE_TABLES + ladybug.REL_TABLES}
+    tables = {t: [] for t in schema()}
     tables["Name"] = [{"key": "X", "name": "x"}]
     tables["NAMES"] = [{"key": "X", "gene_id": "HGNC:0-not-loaded", "kind": "alias"}]
     with pytest.raises(RuntimeError):

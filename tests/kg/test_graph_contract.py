@@ -53,13 +53,23 @@ def test_identifier_lookups(g):
     assert g.by_entrez(999999999) is None
 
 
-def test_ambiguous_alias_lists_every_candidate(g):
-    resolution = g.resolve("ORF1")
-    assert resolution.ambiguous
-    assert {c.symbol for c in resolution.top} == {"AHI1", "NCKIPSD"}
+def test_shared_name_is_ranked_by_evidence(g):
+    resolution = g.resolve("ORF1")  # an HGNC alias of two protein-coding genes
+    assert resolution.ambiguous and not resolution.guess
+    best, other = resolution.candidates
+    assert (best.symbol, other.symbol) == ("AHI1", "NCKIPSD")
+    # the better-studied gene is the likelier reading, and the evidence says so
+    assert best.go_annotation_count > other.go_annotation_count and best.condition_count > other.condition_count
+    assert best.score > other.score and best.why[:2] == ["HGNC alias", "protein-coding gene"]
+    assert g.gene("ORF1").symbol == "AHI1"
+
+
+def test_close_readings_are_a_guess_that_gene_refuses(g):
+    resolution = g.resolve("M-ABC1")  # two transporters of near-equal evidence
+    assert resolution.guess and {c.symbol for c in resolution.candidates} == {"ABCB8", "ABCF2"}
     with pytest.raises(AmbiguousName) as err:
-        g.gene("ORF1")
-    assert "AHI1" in str(err.value) and "NCKIPSD" in str(err.value)
+        g.gene("M-ABC1")
+    assert "ABCB8" in str(err.value) and "ABCF2" in str(err.value)
 
 
 def test_unknown_name_suggests_closest_official_symbols(g):

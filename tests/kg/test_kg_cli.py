@@ -29,10 +29,18 @@ def test_unknown_gene_is_one_clear_error(graph_home):
 
 
 def test_ambiguous_gene_lists_candidates_and_json_error(graph_home):
-    done = geneverse("kg", "gene", "ORF1", "--json", home=graph_home, check=False)
+    done = geneverse("kg", "gene", "M-ABC1", "--json", home=graph_home, check=False)
     assert done.returncode == 1
     error = json.loads(done.stdout)
-    assert error["kind"] == "AmbiguousName" and "AHI1" in error["error"] and "NCKIPSD" in error["error"]
+    assert error["kind"] == "AmbiguousName" and "ABCB8" in error["error"] and "ABCF2" in error["error"]
+
+
+def test_resolve_shows_the_ranking_and_its_evidence(graph_home):
+    resolution = json.loads(geneverse("kg", "resolve", "ORF1", "--json", home=graph_home).stdout)
+    assert [c["symbol"] for c in resolution["candidates"]] == ["AHI1", "NCKIPSD"]
+    assert resolution["candidates"][0]["score"] > resolution["candidates"][1]["score"]
+    table = geneverse("kg", "resolve", "ORF1", home=graph_home).stdout
+    assert "annotations" in table and "HGNC alias" in table and table.index("AHI1") < table.index("NCKIPSD")
 
 
 def test_stats_and_resolve(graph_home):

@@ -12,8 +12,11 @@ from mygene import MyGeneInfo
 from typer.testing import CliRunner
 
 from kg import cli as kg_cli
+from kg.backends import ladybug
 from kg.errors import AmbiguousName, BackendUnavailable, GeneNotFound, OfflineError
 from kg.online import NotOnMyGene, fetch_mygene, mygene_client, mygene_query
+from kg.paths import graph_dir
+from kg.schema import load_rows, schema
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -140,8 +143,13 @@ def test_identifiers_go_to_the_field_that_holds_them(name, query):
     assert mygene_query(name)[0] == query
 
 
-def test_cli_answers_from_mygene_for_a_gene_the_graph_lacks(graph, mygene_url, monkeypatch):
-    assert not graph.resolve("PNKY").candidates  # NCBI-only: the graph holds HGNC and GENCODE genes
+def test_cli_answers_from_mygene_for_a_gene_the_graph_lacks(graph, mygene_url, monkeypatch, tmp_path):
+    local = graph.gene("PNKY")  # the full graph holds it as an NCBI-only gene ...
+    assert (local.source, local.entrez_id) == ("NCBI Gene", "105447646")
+    tables = {label: [] for label in schema()}  # ... a graph of TP53 alone lacks it
+    tables["Gene"] = load_rows("Gene", [graph.gene("TP53").model_dump()])
+    ladybug.build(tables, graph_dir(tmp_path), manifest={})
+    monkeypatch.setenv("GENEVERSE_HOME", str(tmp_path))
     monkeypatch.setenv("GENEVERSE_MYGENE_URL", mygene_url)
     runner = CliRunner()
 

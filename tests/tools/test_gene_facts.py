@@ -60,3 +60,13 @@ def test_go_terms_are_direct_annotations_of_the_aspect(graph):
 def test_unknown_gene_is_a_clear_error(graph):
     with pytest.raises(GeneNotFound, match="NOTAGENE42"):
         gene_facts.chromosome("NOTAGENE42", graph)
+
+
+def test_shared_name_answers_the_likeliest_gene_and_names_the_others(graph):
+    fact = gene_facts.official_symbol("ORF1", graph)
+    assert fact.answer == "AHI1" and fact.alternatives == ["NCKIPSD"] and not fact.guess
+    assert "also names NCKIPSD" in fact.text and "likeliest" in fact.text
+    close = gene_facts.chromosome("M-ABC1", graph)  # near-equal evidence: answered, and called a guess
+    assert close.guess and close.answer == graph.gene(graph.resolve("M-ABC1").best.gene_id).ucsc_chromosome
+    assert "guess" in close.text
+    assert not gene_facts.official_symbol("HER2", graph).alternatives

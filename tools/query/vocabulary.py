@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz, process
 
+from kg.disease_names import FILLER, words_with_spans
+
 _ASSAYS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bTF\s+ChIP(?:-?seq)?\b", re.IGNORECASE), "TF ChIP-seq"),
     (re.compile(r"\bChIP(?:[- ]?seq)?\b", re.IGNORECASE), "ChIP-seq"),
@@ -196,65 +198,57 @@ def extract_terms(question: str, graph) -> OmicsTerms:
 
 # --- diseases ----------------------------------------------------------------------------------------------
 
-_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9",
-          "x": "10", "xi": "11", "xii": "12"}
-_ROMAN_WITH_LETTER = re.compile(r"^(x{0,1}(?:ix|iv|v?i{0,3}))([a-h]?)$")
-_DISEASE_FILLER = {"the", "a", "an", "disease", "of", "type", "syndrome", "disorder", "familial", "'s", "s"}
-# Single words that name conditions in ClinVar / HPO but are ordinary words in a question.
+# Single words and phrases that name conditions in ClinVar / HPO but are ordinary words in a question.
 _NOT_DISEASES = {"gene", "genes", "protein", "cancer genes", "tumor", "death", "pain", "fever", "growth", "anemia genes"}
 
 
 class LinkedDisease(BaseModel):
-    name: str = Field(description="the stored lower-case disease name")
+    name: str = Field(description="the stored lower-case name of the condition")
     span: tuple[int, int] = Field(description="where the question names it")
+    matched: str = Field(description="the name or synonym of the condition the question's words matched")
 
 
-def _disease_tokens(text: str) -> list[tuple[str, int, int]]:
-    """Lower-case words and their spans, with roman numerals after 'type' / 'group' read as numbers
-    ('type Ic' -> 'type 1c')."""
-    tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[a-z0-9]+", text.lower())]
-    out = []
-    for i, (word, start, end) in enumerate(tokens):
-        m = _ROMAN_WITH_LETTER.match(word)
-        if i and tokens[i - 1][0] in {"type", "group", "class", "grade", "stage", "complementation"} and m \
-                and m.group(1):
-            word = _ROMAN.get(m.group(1), word) + m.group(2)
-        out.append((word, start, end))
-    return out
+def _words(text: str) -> list[tuple[str, int, int]]:
+    return [t for t in words_with_spans(text) if t[0] not in FILLER]
 
 
 def disease_key(text: str) -> str:
-    return " ".join(word for word, _, _ in _disease_tokens(text))
+    """A condition name as words in order, normalised the way the graph's name index reads them."""
+    return " ".join(word for word, _, _ in _words(text))
 
 
 @lru_cache(maxsize=4)
-def disease_vocabulary(graph) -> dict[str, str]:
-    """Normalised disease name -> stored lower-case name (ClinVar / MedGen / HPO conditions)."""
-    names: dict[str, str] = {}
-    for row in graph.query("MATCH (d:Disease) WHERE d.name IS NOT NULL RETURN DISTINCT d.name_lc AS name_lc"):
-        key = disease_key(row["name_lc"])
-        if key and key not in _NOT_DISEASES:
-            names.setdefault(key, row["name_lc"])
+def disease_vocabulary(graph) -> dict[str, tuple[str, str]]:
+    """Normalised name or synonym of every condition -> (stored lower-case name, the name or synonym)."""
+    index = graph.disease_names
+    ordinary = {disease_key(text) for text in _NOT_DISEASES}
+    names: dict[str, tuple[str, str]] = {}
+    for disease_id, name, _ in index.names:
+        key = disease_key(name)
+        if key and key not in ordinary:
+            names.setdefault(key, (index.primary[disease_id].lower(), name))
     return names
 
 
 def link_disease(text: str, graph, phrase: str | None = None) -> LinkedDisease | None:
-    """The disease a question names: its longest run of words that is a disease name, else the name closest
-    to `phrase` (the words a question puts after 'associated with' ...) within a few edits."""
+    """The condition a question names: its longest run of words that is a condition's name or synonym, else
+    the condition whose names best match `phrase` (the words a question puts after 'associated with' ...)."""
     names = disease_vocabulary(graph)
-    tokens = _disease_tokens(text)
+    tokens = _words(text)
     words = [w for w, _, _ in tokens]
     for i, size, gram in _ngrams(words, longest=12):
-        if size == 1 and (len(gram[0]) < 5 or gram[0] in _DISEASE_FILLER):
+        if size == 1 and len(gram[0]) < 5:
             continue
         key = " ".join(gram)
         if key in names:
-            return LinkedDisease(name=names[key], span=(tokens[i][1], tokens[i + size - 1][2]))
+            stored, matched = names[key]
+            return LinkedDisease(name=stored, matched=matched, span=(tokens[i][1], tokens[i + size - 1][2]))
     if phrase and len(phrase) >= 5 and phrase in text:
-        hit = process.extractOne(disease_key(phrase), list(names), scorer=fuzz.ratio, score_cutoff=88)
-        if hit:
+        found = graph.disease_names.search(phrase, limit=1)
+        if found:
             start = text.index(phrase)
-            return LinkedDisease(name=names[hit[0]], span=(start, start + len(phrase)))
+            return LinkedDisease(name=found[0].primary_name.lower(), matched=found[0].name,
+                                 span=(start, start + len(phrase)))
     return None
 
 

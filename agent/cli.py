@@ -4,7 +4,6 @@
 import itertools
 import json
 import os
-import re
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -14,9 +13,9 @@ import typer
 from rich.markup import escape
 from typer.exceptions import TyperException
 
-from kg.errors import GeneverseError, shorten
+from agent.questions import BadInput, check_question
+from kg.errors import GeneverseError
 from kg.output import console, emit, err_console
-from kg.readonly import normalise
 
 app = typer.Typer(
     name="geneverse",
@@ -45,10 +44,6 @@ def _load_plugins(argv: list[str]) -> None:
             app.add_typer(command, name=ep.name)
         else:
             app.command(ep.name)(command)
-
-
-class BadInput(GeneverseError):
-    """A batch file or stdin text the command cannot read."""
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (one object, or JSON lines for --batch).")]
@@ -95,25 +90,6 @@ def _render_answer(answer) -> None:
                   f"{' · records ' + records if records else ''}[/dim]")
     if answer.provenance.cypher:
         console.print(f"[dim]{answer.provenance.cypher}[/dim]")
-
-
-# The HTTP API's cap: anything longer is not a question, and would only slow the entity linker down.
-MAX_QUESTION_CHARS = 2000
-_UNDECODED = re.compile("[\ud800-\udfff]")
-
-
-def check_question(question: str) -> str:
-    """The question in NFKC without format characters (so fullwidth or zero-width letters read as what
-    they look like), or BadInput when it is empty or longer than the cap."""
-    question = normalise(question)
-    if not question.strip():
-        raise BadInput("The question is empty.")
-    if _UNDECODED.search(question):  # bytes that were not UTF-8 reach Python as lone surrogates
-        raise BadInput("The question is not UTF-8 text.")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise BadInput(f"The question has {len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,}: "
-                       f"{shorten(question)!r}")
-    return question
 
 
 def _batch_questions(path: Path) -> list[tuple[int, str | BadInput]]:

@@ -13,7 +13,6 @@ import io
 import json
 import logging
 import os
-import re
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -31,10 +30,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from agent.answer import AgentAnswer
 from agent.graph import GeneverseAgent
-from agent.server import LOOPBACK_HOSTS, MAX_QUESTION_CHARS, QueryResponse, bind_socket, cap_rows
+from agent.questions import MAX_QUESTION_CHARS, BadInput, check_question
+from agent.server import LOOPBACK_HOSTS, QueryResponse, bind_socket, cap_rows
 from kg.errors import GeneverseError
 from kg.output import emit, err_console
-from kg.readonly import normalise
 from tools.correction import CorrectionResult, correct_text
 from tools.omics_query import run_query
 from tools.registry import TOOLS, ToolContext, ToolOutcome, grounded_describer, invalid_arguments
@@ -46,11 +45,6 @@ log = logging.getLogger(__name__)
 SCHEMA_URI = "geneverse://graph/schema"
 TRACKS_URI = "geneverse://enformer/tracks"
 DEFAULT_PORT = 8765
-_UNDECODED = re.compile("[\ud800-\udfff]")
-
-
-class BadInput(GeneverseError):
-    """A question or text the server cannot take."""
 
 
 # --- the tools beyond the registry's (their docstrings are their descriptions) ----------------------------
@@ -79,16 +73,6 @@ class Correct(BaseModel):
     text: str = Field(min_length=1, description="the text to check")
 
 
-def _question(text: str) -> str:
-    """The question as the command line reads it: NFKC without format characters, not blank, UTF-8."""
-    text = normalise(text)
-    if not text.strip():
-        raise BadInput("The question is empty.")
-    if _UNDECODED.search(text):
-        raise BadInput("The question is not UTF-8 text.")
-    return text
-
-
 @dataclass(frozen=True)
 class _Entry:
     name: str
@@ -115,13 +99,13 @@ def _entries(agent: GeneverseAgent) -> dict[str, _Entry]:
     ctx = ToolContext(graph=graph, llm=generator, describe=grounded_describer(graph, generator))
 
     def ask(args: Ask) -> AgentAnswer:
-        answer = agent.ask(_question(args.question))
+        answer = agent.ask(check_question(args.question))
         if answer.error:
             raise BadInput(answer.error)
         return answer
 
     def query(args: Query) -> QueryResponse:
-        return cap_rows(run_query(_question(args.question), graph, llm=generator))
+        return cap_rows(run_query(check_question(args.question), graph, llm=generator))
 
     def correct(args: Correct) -> CorrectionResult:
         if not args.text.strip():

@@ -35,6 +35,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from agent.answer import AgentAnswer
 from agent.graph import GeneverseAgent
+from agent.questions import MAX_QUESTION_CHARS
 from kg.errors import (
     AmbiguousName,
     BackendUnavailable,
@@ -57,7 +58,6 @@ DEFAULT_PORT = 8000
 DEFAULT_TIMEOUT_S = 60.0
 # Questions and a short history fit easily; anything larger is not a question.
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
-MAX_QUESTION_CHARS = 2000
 MAX_HISTORY = 20
 # A request's headers and body must arrive within this many seconds of its first byte.
 DEFAULT_REQUEST_TIMEOUT_S = 5.0

@@ -7,7 +7,7 @@ from functools import partial
 import pytest
 from cli_runner import run_cli
 
-from agent.cli import MAX_QUESTION_CHARS
+from agent.questions import MAX_QUESTION_CHARS
 
 # Every command here reads an empty standard input unless a test pipes one in.
 run = partial(run_cli, stdin="")

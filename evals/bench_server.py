@@ -31,7 +31,7 @@ from kg.graph import GeneGraph, open_graph
 
 SEED = 7
 # A read-only query that keeps the graph busy for a second or more: a join over 20,000 x 60,000 genes.
-HEAVY_QUERY = ("MATCH (a:Gene) WITH a LIMIT 20000 MATCH (b:Gene) WHERE a.start < b.start "
+HEAVY_QUERY = ("MATCH (a:Gene) WHERE a.start IS NOT NULL WITH a LIMIT 20000 MATCH (b:Gene) WHERE a.start < b.start "
                "RETURN count(*) AS pairs")
 # Question shapes the agent answers from the graph; {alias} is a non-official name, {symbol} an official one.
 ASK_TEMPLATES = [

@@ -18,7 +18,7 @@ from tools.omics_query import QueryResult
 
 REQUEST_TIMEOUT_S = 1.0
 # Seconds of work for the graph: a join over 20,000 x 60,000 genes.
-HEAVY_QUERY = "MATCH (a:Gene) WITH a LIMIT 20000 MATCH (b:Gene) WHERE a.start < b.start RETURN count(*) AS pairs"
+HEAVY_QUERY = "MATCH (a:Gene) WHERE a.start IS NOT NULL WITH a LIMIT 20000 MATCH (b:Gene) WHERE a.start < b.start RETURN count(*) AS pairs"
 
 
 def start_server(app) -> Iterator[tuple[str, int]]:

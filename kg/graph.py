@@ -1,12 +1,13 @@
 """`GeneGraph`: the one API to the gene knowledge graph, the same on every backend."""
 
-import difflib
 import functools
 import math
 import os
 import re
 from functools import cached_property
 from pathlib import Path
+
+from rapidfuzz import fuzz, process
 
 from kg.cypher_files import named
 from kg.disease_names import DiseaseNameIndex, name_words
@@ -177,8 +178,9 @@ class GeneGraph:
 
     def closest_symbols(self, name: str, n: int = 5) -> list[str]:
         """Official symbols of the names nearest in spelling (a misspelt alias suggests its gene)."""
-        matches = difflib.get_close_matches(name.upper(), list(self._symbol_of_name), n=3 * n, cutoff=0.6)
-        return list(dict.fromkeys(self._symbol_of_name[m] for m in matches))[:n]
+        matches = process.extract(name.upper(), list(self._symbol_of_name), scorer=fuzz.ratio, limit=3 * n,
+                                  score_cutoff=60)
+        return list(dict.fromkeys(self._symbol_of_name[key] for key, _, _ in matches))[:n]
 
     # ---- location ----------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from kg.sources.gene_ontology import ASPECT_FILES, parse_go_annotations, parse_g
 from kg.sources.go_obo import ancestors, parse_obo_terms
 from kg.sources.hgnc import parse_hgnc
 from kg.sources.hpo import parse_hpo_disease_names, parse_hpo_genes_to_disease, parse_hpo_terms
+from kg.sources.medgen import parse_medgen_names
 from kg.sources.ncbi_gene_info import parse_gene_info
 from kg.sources.refseq_summary import parse_refseq_summaries
 from kg.sources.table import not_utf8
@@ -52,7 +53,9 @@ SOURCE_FILES = {
 
 # Fresh releases from `geneverse kg download` that replace a vendored file, by build source name.
 # Summaries, old GENCODE tables and the Enformer track lists always come from the vendored data.
+# MedGen's names have no vendored copy: a build uses them when they were downloaded.
 FRESH_SOURCES = {"hgnc": "hgnc", "ncbi_gene_info": "gene_info", "clinvar": "clinvar", "hpo": "hpo",
+                 "hpo_disease_names": "hpo_annotations", "hpo_terms": "hp_obo", "medgen_names": "medgen",
                  "encode_metadata": "encode", "gencode_gtf": "gencode", "gene2go": "gene2go", "go_obo": "go"}
 
 # NCBI Gene's type_of_gene as an HGNC locus group, so that 'protein-coding?' reads the same for every gene.
@@ -297,7 +300,8 @@ def _add_gene2go(content: GraphContent, gene2go: Path, obo: Path, by_entrez: dic
 
 def _add_diseases(content: GraphContent, files: dict[str, Path], by_entrez: dict[str, str]) -> None:
     """ClinVar conditions (MedGen concepts) and HPO's diseases, merged through OMIM ids, with every name the
-    sources give: ClinVar's, HPO's disease name, and the HPO term's exact synonyms for phenotype concepts."""
+    sources give: ClinVar's, HPO's disease name, the HPO term's exact synonyms for phenotype concepts, and
+    MedGen's names of each concept when MedGen's NAMES.RRF was downloaded."""
     hpo_terms = {t["hpo_id"]: t for t in parse_hpo_terms(files["hpo_terms"])}
     hpo_names = {d["disease_id"]: d["name"] for d in parse_hpo_disease_names(files["hpo_disease_names"])}
     by_omim: dict[str, str] = {}
@@ -317,6 +321,10 @@ def _add_diseases(content: GraphContent, files: dict[str, Path], by_entrez: dict
             seen.add((gene_id, row["medgen_id"], "ClinVar"))
             content.disease_links.append({"gene_id": gene_id, "disease_id": row["medgen_id"], "source": "ClinVar",
                                           "association_type": row["association_type"]})
+    if "medgen_names" in files:
+        for row in parse_medgen_names(files["medgen_names"]):
+            if row["medgen_id"] in content.diseases:
+                _add_names(content.diseases[row["medgen_id"]], [row["name"]])
     for row in parse_hpo_genes_to_disease(files["hpo"]):
         prefix, _, number = row["disease_id"].partition(":")
         disease_id = by_omim.get(number) if prefix == "OMIM" else None

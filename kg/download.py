@@ -100,6 +100,21 @@ SOURCES: dict[str, Source] = {
         "hpo/genes_to_disease.txt",
         "HPO genes_to_disease",
     ),
+    "hpo_annotations": Source(
+        "https://purl.obolibrary.org/obo/hp/hpoa/phenotype.hpoa",
+        "hpo/phenotype.hpoa",
+        "HPO phenotype.hpoa: the names of HPO's diseases",
+    ),
+    "hp_obo": Source(
+        "https://purl.obolibrary.org/obo/hp.obo",
+        "hpo/hp.obo",
+        "Human Phenotype Ontology, hp.obo: term names and synonyms",
+    ),
+    "medgen": Source(
+        "https://ftp.ncbi.nlm.nih.gov/pub/medgen/NAMES.RRF.gz",
+        "medgen/NAMES.RRF.gz",
+        "MedGen NAMES.RRF: every name of every MedGen concept",
+    ),
 }
 
 

@@ -1,5 +1,7 @@
-"""Gene Ontology in OBO format (go-basic.obo): terms, their aspect and is_a parents."""
+"""Ontologies in OBO format: the Gene Ontology (go-basic.obo: terms, their aspect and is_a parents), and the
+stanzas any OBO file holds (the Human Phenotype Ontology's hp.obo: names and exact synonyms)."""
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,8 +11,18 @@ from kg.sources.table import no_records, not_utf8, open_text
 ASPECTS = {"biological_process": "BP", "molecular_function": "MF", "cellular_component": "CC"}
 
 
+_EXACT_SYNONYM = re.compile(r'^"((?:[^"\\]|\\.)*)"\s+EXACT\b')
+
+
 def parse_obo_terms(path: Path) -> Iterator[dict]:
-    """Non-obsolete [Term] stanzas as {go_id, name, aspect, parents, alt_ids}."""
+    """Non-obsolete GO [Term] stanzas as {go_id, name, aspect, parents, alt_ids}."""
+    for term in read_obo(path):
+        yield from _finished(term, path)
+
+
+def read_obo(path: Path) -> Iterator[dict]:
+    """Every [Term] stanza as {line, id, name, aspect, parents, alt_ids, synonyms (the EXACT ones), obsolete};
+    a file without a stanza is refused."""
     terms = 0
     try:
         for term in _terms(path):
@@ -34,15 +46,15 @@ def _terms(path: Path) -> Iterator[dict]:
                     raise ParseError(str(path), 1, "not an OBO file: expected 'format-version:' first")
             if line.startswith("["):
                 if term:
-                    yield from _finished(term, path)
-                term = {"line": line_no, "parents": [], "alt_ids": []} if line == "[Term]" else None
+                    yield term
+                term = {"line": line_no, "parents": [], "alt_ids": [], "synonyms": []} if line == "[Term]" else None
                 continue
             if term is None or not line or ":" not in line:
                 continue
             key, _, value = line.partition(":")
             value = value.strip()
             if key == "id":
-                term["go_id"] = value
+                term["id"] = value
             elif key == "name":
                 term["name"] = value
             elif key == "namespace":
@@ -51,18 +63,20 @@ def _terms(path: Path) -> Iterator[dict]:
                 term["parents"].append(value.split("!")[0].strip())
             elif key == "alt_id":
                 term["alt_ids"].append(value)
+            elif key == "synonym" and (exact := _EXACT_SYNONYM.match(value)):
+                term["synonyms"].append(exact.group(1).replace('\\"', '"'))
             elif key == "is_obsolete" and value == "true":
                 term["obsolete"] = True
     if term:
-        yield from _finished(term, path)
+        yield term
 
 
 def _finished(term: dict, path: Path) -> Iterator[dict]:
-    if term.get("obsolete") or not term.get("go_id", "").startswith("GO:"):
+    if term.get("obsolete") or not term.get("id", "").startswith("GO:"):
         return
     if not term.get("name") or not term.get("aspect"):
-        raise ParseError(str(path), term["line"], f"term {term.get('go_id')} lacks a name or namespace")
-    yield {k: term[k] for k in ("go_id", "name", "aspect", "parents", "alt_ids")}
+        raise ParseError(str(path), term["line"], f"term {term.get('id')} lacks a name or namespace")
+    yield {"go_id": term["id"], **{k: term[k] for k in ("name", "aspect", "parents", "alt_ids")}}
 
 
 def ancestors(parents: dict[str, list[str]]) -> dict[str, set[str]]:

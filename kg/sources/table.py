@@ -48,11 +48,13 @@ def read_rows(
     delimiter: str = "\t",
     quoting: int = csv.QUOTE_NONE,
     skip_prefix: str | None = None,
+    preamble: str | None = None,
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line number, row) pairs.
 
     With `required`, the first line is a header that must contain those columns; with
     `columns`, the file has no header and every row must have exactly that many fields.
+    Lines before the header that start with `preamble` are skipped.
     """
     with open_text(path) as handle:
         reader = csv.reader(handle, delimiter=delimiter, quoting=quoting)
@@ -63,6 +65,8 @@ def read_rows(
                 if skip_prefix and fields and fields[0].startswith(skip_prefix) and header is not None:
                     continue
                 if header is None:
+                    if preamble and fields and fields[0].startswith(preamble):
+                        continue
                     header = [f.lstrip("#").strip() for f in fields]
                     missing = [c for c in required or [] if c not in header]
                     if missing:

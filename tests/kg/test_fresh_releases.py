@@ -1,15 +1,19 @@
-"""Releases fetched by `geneverse kg download` (gene2go, go-basic.obo, a GENCODE GTF) take the place of
+"""Releases fetched by `geneverse kg download` (gene2go, go-basic.obo, a GENCODE GTF, HPO's phenotype.hpoa and
+hp.obo, MedGen's names) take the place of
 the vendored tables in a build. Inputs are real records rewritten in those formats."""
 
 import gzip
 
 import pytest
 
-from kg.build import GraphContent, _add_gene2go, source_files
+from kg.build import GraphContent, _add_diseases, _add_gene2go, source_files
+from kg.disease_names import DiseaseNameIndex
 from kg.errors import ParseError
 from kg.paths import data_dir
+from kg.sources.clinvar import parse_clinvar_conditions
 from kg.sources.gencode_gtf import parse_gencode_gtf
 from kg.sources.go_obo import ancestors, parse_obo_terms
+from kg.sources.hpo import parse_hpo_terms
 
 SLIM = data_dir() / "go" / "goslim_generic.obo"
 CD99_GTF = data_dir() / "enformer" / "small_examples" / "borzoi_CD99_example.gtf"
@@ -74,3 +78,40 @@ def test_fresh_releases_replace_only_what_was_downloaded(tmp_path):
     files = source_files(releases=tmp_path)
     assert files["go_obo"] == tmp_path / "go" / "go-basic.obo" and files["gene2go"] == tmp_path / "go" / "gene2go.gz"
     assert files["hgnc"].parent == data_dir() / "hgnc" and "gencode_gtf" not in files
+
+
+def test_hpo_and_medgen_releases_name_conditions(tmp_path):
+    """phenotype.hpoa (after its '#' preamble), hp.obo and MedGen's NAMES.RRF give a condition its other names."""
+    clinvar = list(parse_clinvar_conditions(data_dir() / "clinvar" / "gene_condition_source_id.txt"))
+    terms = {t["hpo_id"]: t for t in parse_hpo_terms(data_dir() / "hpo" / "hp_term_names.tsv.gz")}
+    phenotype = next(r for r in clinvar if r["hpo_term"] in terms and terms[r["hpo_term"]]["synonyms"])
+    term = terms[phenotype["hpo_term"]]
+    (tmp_path / "hpo").mkdir()
+    (tmp_path / "hpo" / "hp.obo").write_text(
+        "format-version: 1.2\n\n[Term]\nid: HP:0000001\nname: All\n\n[Term]\n"
+        f"id: {term['hpo_id']}\nname: {term['name']}\n"
+        + "".join(f'synonym: "{s}" EXACT []\n' for s in term["synonyms"])
+        + 'synonym: "a broader phrase" BROAD []\n')
+    (tmp_path / "hpo" / "phenotype.hpoa").write_text(
+        "#description: HPO annotations for rare diseases\n#version: 2025-01-16\n"
+        "database_id\tdisease_name\tqualifier\thpo_id\treference\tevidence\n"
+        "OMIM:232800\tGlycogen storage disease VII\t\tHP:0003198\tOMIM:232800\tTAS\n"
+        "OMIM:232800\tGlycogen storage disease VII\t\tHP:0001250\tOMIM:232800\tTAS\n")
+    (tmp_path / "medgen").mkdir()
+    with gzip.open(tmp_path / "medgen" / "NAMES.RRF.gz", "wt") as out:
+        out.write("#CUI|name|source|SUPPRESS|\n")
+        out.write("C0017926|Glycogen storage disease, type VII|MONDO|N|\n")
+        out.write("C0017926|Tarui disease|GTR|N|\n")
+        out.write("C0017926|GSD VII (suppressed)|OMIM|Y|\n")
+    files = source_files(releases=tmp_path)
+    assert files["hpo_terms"].suffix == ".obo" and "medgen_names" in files
+    content = GraphContent()
+    _add_diseases(content, files, {"5213": "HGNC:8877"})
+    gsd7 = content.diseases["C0017926"]
+    assert gsd7["name"] == "Glycogen storage disease, type VII"
+    assert {"Tarui disease", "Glycogen storage disease VII"} <= set(gsd7["synonyms"])
+    assert "GSD VII (suppressed)" not in gsd7["synonyms"] and "OMIM:232800" in gsd7["hpo_ids"]
+    assert set(term["synonyms"]) <= set(content.diseases[phenotype["medgen_id"]]["synonyms"])
+    index = DiseaseNameIndex([(d["disease_id"], n) for d in content.diseases.values() if d["name"]
+                              for n in [d["name"], *d["synonyms"]]])
+    assert index.search("Tarui's disease")[0].disease_id == "C0017926"

@@ -1,4 +1,4 @@
-"""Cypher lives in kg/cypher/*.cypher so that a reader can compare the two dialects side by side."""
+"""The read queries of the GeneGraph API live in kg/cypher/queries.cypher, one text for both backends."""
 
 from functools import cache
 from pathlib import Path

@@ -147,8 +147,9 @@ def _gene_query(spec: QuerySpec, params: dict[str, Any]) -> tuple[str, str]:
         limit = f" LIMIT {int(spec.limit)}" if spec.limit else ""
         return (f"{match} RETURN {column} AS {alias}, count(DISTINCT g.gene_id) AS genes "
                 f"ORDER BY genes DESC, {alias}{limit}"), ("top" if spec.aggregate == "top" else spec.subject)
-    if spec.aggregate == "count":
-        return f"{match} RETURN count(DISTINCT g.gene_id) AS genes", "count"
+    if spec.aggregate == "count":  # the graph holds NCBI's and GENCODE's genes too: say how many HGNC lacks
+        return (f"{match} RETURN count(DISTINCT g.gene_id) AS genes, "
+                "count(DISTINCT CASE WHEN g.hgnc_id IS NULL THEN g.gene_id END) AS without_an_HGNC_symbol"), "count"
     return (f"{match} RETURN DISTINCT g.symbol AS symbol, g.name AS name, g.chromosome AS chromosome, "
             "g.cytoband AS cytoband, g.start AS start ORDER BY chromosome, start, symbol"), "genes"
 
@@ -232,8 +233,9 @@ def summarise(kind: str, rows: list[dict[str, Any]], shown: int = 15) -> str:
     if not rows:
         return "No matching records in the graph."
     if kind == "count" or (len(rows) == 1 and len(rows[0]) == 1):
-        (label, value), = rows[0].items()
-        return f"{value} {label.replace('_', ' ')}."
+        (label, value), *parts = rows[0].items()
+        of_them = "".join(f", {part} of them {name.replace('_', ' ')}" for name, part in parts if part)
+        return f"{value} {label.replace('_', ' ')}{of_them}."
     first, *rest = rows[0]
 
     def named(row: dict[str, Any]) -> str:

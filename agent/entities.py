@@ -71,7 +71,7 @@ NOT_GENE_TOKENS = {"DNA", "RNA", "MRNA", "GO", "ID", "IDS", "TF", "TFS", "CHIP",
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_.@/]*[A-Za-z0-9]|[A-Za-z0-9]")
 _LABELLED_IDS: list[tuple[re.Pattern[str], str]] = [
     # each whitespace run has one way to match, so a long run costs linear time
-    (re.compile(r"\b(?:Entrez|NCBI)(?:\s+Gene)?\s*(?:(?:ID|identifier)\s*)?(?:[:#]\s*)?(\d{1,9})\b", re.IGNORECASE),
+    (re.compile(r"\b(?:Entrez|NCBI)(?:\s*Gene)?\s*(?:(?:ID|identifier)\s*)?(?:[:#]\s*)?(\d{1,9})\b", re.IGNORECASE),
      "by_entrez"),
     (re.compile(r"\bGene\s*ID\s*(?:[:#]\s*)?(\d{1,9})\b", re.IGNORECASE), "by_entrez"),
     (re.compile(r"\b(?:OMIM|MIM)\s*(?:(?:ID|number)\s*)?(?:[:#*]\s*)?(\d{6})\b", re.IGNORECASE), "by_omim"),

@@ -125,7 +125,7 @@ class GeneverseAgent:
     def _gene_from_history(self, history: list[AgentAnswer]) -> LinkedGene | None:
         for past in reversed(history):
             for record in past.provenance.records:
-                if record.startswith(("HGNC:", "ENSG")):
+                if record.startswith(("HGNC:", "ENSG", "NCBIGene:")):
                     resolution = self.graph.resolve(record)
                     if resolution.best is not None:
                         best = resolution.best

@@ -257,8 +257,11 @@ def _add_ncbi_gene(content: GraphContent, record: dict) -> str:
         cytoband=gene["cytoband"] or (record["map_location"] if chromosome and record["map_location"] != chromosome
                                       else None),
     )
-    if known:
+    if known:  # NCBI's current symbol names the gene; GENCODE's clone name stays one of its names
         gene["source"] += "; NCBI Gene"
+        if gene["symbol"] != record["symbol"]:
+            gene["gencode_names"] = [gene["symbol"], *(n for n in gene["gencode_names"] if n != gene["symbol"])]
+            gene["symbol"] = record["symbol"]
     content.link_name(record["symbol"], gene["gene_id"], "ncbi_symbol")
     for name in record["synonyms"]:
         content.link_name(name, gene["gene_id"], "synonym")

@@ -35,6 +35,7 @@ RECORD_COLUMNS = {"{gene_columns}": GENE_COLUMNS, "{disease_columns}": DISEASE_C
                   "{experiment_columns}": read_columns("Experiment", "e"), "{track_columns}": read_columns("Track", "t")}
 
 _HGNC_ID = re.compile(r"^HGNC:\d+$", re.IGNORECASE)
+_NCBI_GENE_ID = re.compile(r"^NCBIGene:(\d+)$", re.IGNORECASE)
 _ENSEMBL_ID = re.compile(rf"^{ENSEMBL_GENE}(\.\d+)?$", re.IGNORECASE)
 _ENTREZ_ID = re.compile(r"^\d+$")
 _OMIM_ID = re.compile(r"^(?:OMIM|MIM):?\s*(\d{6})$", re.IGNORECASE)
@@ -117,6 +118,8 @@ class GeneGraph:
     def _by_identifier(self, query: str) -> list[Gene]:
         if _HGNC_ID.match(query):  # an HGNC gene's key is its HGNC id: the primary key answers first
             return self.genes([query.upper()]) or self._genes("gene_by_hgnc", value=query.upper())
+        if match := _NCBI_GENE_ID.match(query):  # an NCBI-only gene's key, or any gene's Entrez id
+            return self.genes([f"NCBIGene:{match.group(1)}"]) or self._genes("gene_by_entrez", value=match.group(1))
         if _ENSEMBL_ID.match(query):
             return self._genes("gene_by_ensembl", value=query.upper().split(".")[0]) or \
                 self._genes("genes_by_id", ids=[query.upper().split(".")[0]])

@@ -51,6 +51,14 @@ def test_ncbi_only_gene_carries_ncbi_type_location_and_synonyms(graph, human_gen
     assert graph.resolve(record["GeneID"]).best.symbol == record["Symbol"]
 
 
+def test_ncbi_record_names_the_gencode_gene_it_fills(graph, human_gene_info):
+    row = graph.query("MATCH (g:Gene) WHERE g.source = 'GENCODE v23; NCBI Gene' RETURN g.gene_id AS id, "
+                      "g.symbol AS symbol, g.entrez_id AS entrez, g.gencode_names AS clone ORDER BY id LIMIT 1")[0]
+    assert row["id"].startswith("ENSG") and row["symbol"] == human_gene_info[row["entrez"]]["Symbol"]
+    assert graph.resolve(row["clone"][0]).best.gene_id == row["id"]  # GENCODE's clone name still finds it
+    assert graph.resolve(f"NCBIGene:{row['entrez']}").best.gene_id == row["id"]
+
+
 def test_hgnc_stays_authoritative_where_both_name_a_gene(graph, human_gene_info):
     gene = graph.gene("ERBB2")
     assert gene.source == "HGNC" and gene.gene_id == "HGNC:3430"

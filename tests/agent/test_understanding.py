@@ -174,3 +174,11 @@ def test_one_registry_names_routes_schemas_and_descriptions():
     described = {entry["route"]: entry for entry in catalogue()}
     assert described["chromosome"]["name"] == "Chromosome" and "chromosome" in described["chromosome"]["description"]
     assert REGISTRY["go_terms"].structured_tool().name == "GoTerms"
+
+
+def test_shared_names_and_conditions_as_people_write_them(agent):
+    shared = agent.ask("which gene is ORF1 officially?")
+    assert shared.answer == "AHI1" and "also names NCKIPSD" in shared.text
+    condition = agent.ask("What genes are behind glycogen storage disease type 1b?")
+    assert condition.route == "genes_of_disease" and "SLC37A4" in condition.answer.split(", ")
+    assert "Glycogen storage disease Ib" in condition.text  # the other name of the condition it matched

@@ -36,7 +36,14 @@ from kg.errors import GeneverseError
 from kg.output import emit, err_console
 from tools.correction import CorrectionResult, correct_text
 from tools.omics_query import run_query
-from tools.registry import TOOLS, ToolContext, ToolOutcome, grounded_describer, invalid_arguments
+from tools.registry import (
+    TOOLS,
+    ToolContext,
+    ToolOutcome,
+    grounded_describer,
+    invalid_arguments,
+    model_content,
+)
 
 __all__ = ["SCHEMA_URI", "TRACKS_URI", "create_server", "mcp"]
 
@@ -187,7 +194,8 @@ def create_server(agent: GeneverseAgent) -> Server:
         except Exception as err:  # a fault of ours is still one message, and logged in full
             log.exception("tool %s failed", params.name)
             return _error(f"{params.name} failed: {type(err).__name__}: {err}")
-        data = result.model_dump(mode="json")
+        # a registry tool's rows are capped as a chat model reads them, the way its LangChain tool does
+        data = model_content(result) if isinstance(result, ToolOutcome) else result.model_dump(mode="json")
         return types.CallToolResult(content=[types.TextContent(text=json.dumps(data, ensure_ascii=False))],
                                     structured_content=data)
 

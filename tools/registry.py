@@ -3,6 +3,7 @@ tool's description), the linked entity it needs and the function that runs it. R
 targets, the tool-calling schemas offered to a chat model, the agent's dispatch and the descriptions the
 HTTP API shows all derive from `TOOLS`; adding a tool is one entry here."""
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -251,18 +252,31 @@ class Tool:
 
     def bound_tool(self, ctx: ToolContext) -> StructuredTool:
         """The tool as a LangChain StructuredTool named by its route that runs it with `ctx` (for a LangGraph
-        ToolNode or any agent framework). Its content is the ToolOutcome as JSON, its artifact the ToolOutcome;
+        ToolNode or any agent framework). Its content is the ToolOutcome as JSON (rows capped: `model_content`),
+        its artifact the whole ToolOutcome;
         an error a user can cause (unknown gene, write attempt, bad arguments) is the tool's error message."""
         def run(**kwargs: Any) -> tuple[str, ToolOutcome]:
             try:
                 outcome = self(kwargs, ctx)
             except GeneverseError as err:
                 raise ToolException(str(err)) from err
-            return outcome.model_dump_json(exclude_none=True), outcome
+            return json.dumps(model_content(outcome)), outcome
 
         return StructuredTool.from_function(func=run, name=self.route, description=self.description,
                                             args_schema=self.args, response_format="content_and_artifact",
                                             handle_tool_error=True, handle_validation_error=invalid_arguments)
+
+
+# A chat model reads at most this many rows of a tool's result; the rest stay in the artifact.
+MAX_CONTENT_ROWS = 100
+
+
+def model_content(outcome: ToolOutcome) -> dict[str, Any]:
+    """The outcome as a chat model reads it: its first MAX_CONTENT_ROWS rows and how many there are."""
+    content = outcome.model_dump(mode="json", exclude_none=True)
+    if outcome.rows is not None and len(outcome.rows) > MAX_CONTENT_ROWS:
+        content.update(rows=content["rows"][:MAX_CONTENT_ROWS], rows_total=len(outcome.rows))
+    return content
 
 
 def _gene_fact(function: Callable[..., gene_facts.GeneFact], name: str, argument: str = "gene"):

@@ -9,7 +9,7 @@ from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode
 
 from geneverse import tools_for_langchain
-from tools.registry import TOOLS, ToolOutcome
+from tools.registry import MAX_CONTENT_ROWS, TOOLS, ToolOutcome
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +54,12 @@ def test_user_mistakes_are_tool_error_messages(tools):
     assert write.status == "error" and "read-only" in write.content
     assert unknown.status == "error" and unknown.content.startswith("No gene named 'FOOBAR123' in the graph.")
     assert "kind" in bad.content and "hgnc" in bad.content
+
+
+def test_a_chat_model_reads_capped_rows_and_the_artifact_keeps_them_all(tools, graph):
+    genes, = run_calls(tools, ("omics_query", {"question": "Which genes are on chromosome 21?"}))
+    symbols = {r["symbol"] for r in graph.query("MATCH (g:Gene) WHERE g.chromosome = '21' RETURN g.symbol AS symbol")}
+    content = json.loads(genes.content)
+    assert {r["symbol"] for r in genes.artifact.rows} == symbols and len(symbols) > MAX_CONTENT_ROWS
+    assert content["rows"] == genes.artifact.rows[:MAX_CONTENT_ROWS]
+    assert content["rows_total"] == len(genes.artifact.rows)

@@ -16,7 +16,7 @@ from mcp import Client, StdioServerParameters
 
 from agent.graph import GeneverseAgent
 from agent.mcp_server import SCHEMA_URI, TRACKS_URI, create_server
-from tools.registry import TOOLS
+from tools.registry import MAX_CONTENT_ROWS, TOOLS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agent"))
 from cli_runner import run_cli  # the CLI tests' in-process runner
@@ -213,3 +213,10 @@ def test_command_without_a_graph_is_one_message(tmp_path, transport):
     message = " ".join(done.stderr.split())
     assert done.returncode == 1 and done.stdout == "" and "Traceback" not in done.stderr
     assert message.startswith("error: No gene graph at") and message.endswith("Build it first: geneverse kg build")
+
+
+def test_registry_tool_rows_are_capped_for_the_model(server):
+    result = call(server, "omics_query", {"question": "Which genes are on chromosome 21?"})
+    data = json.loads(result.content[0].text)
+    assert not result.is_error and len(data["rows"]) == MAX_CONTENT_ROWS < data["rows_total"]
+    assert result.structured_content["rows_total"] == data["rows_total"]

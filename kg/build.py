@@ -8,6 +8,7 @@ the new graph in only when it is complete.
 import json
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,9 +201,11 @@ def assemble(
             content.link_name(record["name"], gene_id, f"gencode_{release}")
 
     step("NCBI-only genes")
+    gencode_names = Counter(g["symbol"].upper() for g in content.genes.values() if g["source"].startswith("GENCODE"))
+    gencode_by_name = {g["symbol"].upper(): g for g in content.genes.values()
+                       if g["source"].startswith("GENCODE") and gencode_names[g["symbol"].upper()] == 1}
     for record in ncbi_only:
-        gene_id = _add_ncbi_gene(content, record)
-        by_entrez[record["entrez_id"]] = gene_id
+        by_entrez[record["entrez_id"]] = _add_ncbi_gene(content, record, gencode_by_name)
 
     step("gene names")
     for gene_id, gene in content.genes.items():
@@ -239,10 +242,13 @@ def _gencode_only_gene(record: dict, release: str) -> dict:
     return gene
 
 
-def _add_ncbi_gene(content: GraphContent, record: dict) -> str:
-    """An NCBI Gene record HGNC does not name: it fills the GENCODE gene of the same Ensembl id, or becomes
-    a gene of its own keyed NCBIGene:<Entrez id>. Returns the gene's key."""
+def _add_ncbi_gene(content: GraphContent, record: dict, gencode_by_name: dict[str, dict]) -> str:
+    """An NCBI Gene record HGNC does not name: it fills the GENCODE gene of the same Ensembl id (or, without
+    one, the one GENCODE gene of the same name on the same chromosome), or becomes a gene of its own keyed
+    NCBIGene:<Entrez id>. Returns the gene's key."""
     known = content.genes.get(record["ensembl_id"] or "")
+    if known is None and (same_name := gencode_by_name.get(record["symbol"].upper())):
+        known = same_name if same_name["chromosome"] == record["chromosome"] else None
     if known is not None and known["entrez_id"] not in (None, record["entrez_id"]):
         known = None  # that GENCODE gene is already another NCBI record's
     gene = known or content.genes.setdefault(f"NCBIGene:{record['entrez_id']}", empty_row("Gene") | {

@@ -205,7 +205,6 @@ _NOT_DISEASES = {"gene", "genes", "protein", "cancer genes", "tumor", "death", "
 class LinkedDisease(BaseModel):
     name: str = Field(description="the stored lower-case name of the condition")
     span: tuple[int, int] = Field(description="where the question names it")
-    matched: str = Field(description="the name or synonym of the condition the question's words matched")
 
 
 def _words(text: str) -> list[tuple[str, int, int]]:
@@ -218,15 +217,15 @@ def disease_key(text: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def disease_vocabulary(graph) -> dict[str, tuple[str, str]]:
-    """Normalised name or synonym of every condition -> (stored lower-case name, the name or synonym)."""
+def disease_vocabulary(graph) -> dict[str, str]:
+    """Normalised name or synonym of every condition -> the condition's stored lower-case name."""
     index = graph.disease_names
     ordinary = {disease_key(text) for text in _NOT_DISEASES}
-    names: dict[str, tuple[str, str]] = {}
+    names: dict[str, str] = {}
     for disease_id, name, _ in index.names:
         key = disease_key(name)
         if key and key not in ordinary:
-            names.setdefault(key, (index.primary[disease_id].lower(), name))
+            names.setdefault(key, index.primary[disease_id].lower())
     return names
 
 
@@ -241,14 +240,12 @@ def link_disease(text: str, graph, phrase: str | None = None) -> LinkedDisease |
             continue
         key = " ".join(gram)
         if key in names:
-            stored, matched = names[key]
-            return LinkedDisease(name=stored, matched=matched, span=(tokens[i][1], tokens[i + size - 1][2]))
+            return LinkedDisease(name=names[key], span=(tokens[i][1], tokens[i + size - 1][2]))
     if phrase and len(phrase) >= 5 and phrase in text:
         found = graph.disease_names.search(phrase, limit=1)
         if found:
             start = text.index(phrase)
-            return LinkedDisease(name=found[0].primary_name.lower(), matched=found[0].name,
-                                 span=(start, start + len(phrase)))
+            return LinkedDisease(name=found[0].primary_name.lower(), span=(start, start + len(phrase)))
     return None
 
 

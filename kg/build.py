@@ -31,7 +31,7 @@ from kg.sources.go_obo import ancestors, parse_obo_terms
 from kg.sources.hgnc import parse_hgnc
 from kg.sources.hpo import parse_hpo_disease_names, parse_hpo_genes_to_disease, parse_hpo_terms
 from kg.sources.medgen import parse_medgen_names
-from kg.sources.ncbi_gene_info import parse_gene_info
+from kg.sources.ncbi_gene_info import LOCUS_GROUPS, PRIMARY_CHROMOSOMES, parse_gene_info
 from kg.sources.refseq_summary import parse_refseq_summaries
 from kg.sources.table import not_utf8
 
@@ -58,15 +58,6 @@ SOURCE_FILES = {
 FRESH_SOURCES = {"hgnc": "hgnc", "ncbi_gene_info": "gene_info", "clinvar": "clinvar", "hpo": "hpo",
                  "hpo_disease_names": "hpo_annotations", "hpo_terms": "hp_obo", "medgen_names": "medgen",
                  "encode_metadata": "encode", "gencode_gtf": "gencode", "gene2go": "gene2go", "go_obo": "go"}
-
-# NCBI Gene's type_of_gene as an HGNC locus group, so that 'protein-coding?' reads the same for every gene.
-NCBI_LOCUS_GROUPS = {
-    "protein-coding": "protein-coding gene", "pseudo": "pseudogene", "ncRNA": "non-coding RNA",
-    "snRNA": "non-coding RNA", "snoRNA": "non-coding RNA", "rRNA": "non-coding RNA", "tRNA": "non-coding RNA",
-    "scRNA": "non-coding RNA", "miscRNA": "non-coding RNA", "biological-region": "other", "other": "other",
-    "unknown": "other",
-}
-_CHROMOSOME = re.compile(r"^(\d{1,2}|X|Y|MT)$")
 
 
 @dataclass
@@ -254,10 +245,10 @@ def _add_ncbi_gene(content: GraphContent, record: dict, gencode_by_name: dict[st
     gene = known or content.genes.setdefault(f"NCBIGene:{record['entrez_id']}", empty_row("Gene") | {
         "gene_id": f"NCBIGene:{record['entrez_id']}", "symbol": record["symbol"], "source": "NCBI Gene",
         "ensembl_id": record["ensembl_id"]})
-    chromosome = record["chromosome"] if _CHROMOSOME.match(record["chromosome"] or "") else None
+    chromosome = record["chromosome"] if record["chromosome"] in PRIMARY_CHROMOSOMES else None
     gene.update(
         entrez_id=record["entrez_id"], name=gene["name"] or record["description"],
-        locus_group=gene["locus_group"] or NCBI_LOCUS_GROUPS.get(record["type_of_gene"] or ""),
+        locus_group=gene["locus_group"] or LOCUS_GROUPS.get(record["type_of_gene"] or ""),
         locus_type=gene["locus_type"] or record["type_of_gene"], omim_id=gene["omim_id"] or record["omim_id"],
         chromosome=gene["chromosome"] or chromosome, synonyms=record["synonyms"],
         cytoband=gene["cytoband"] or (record["map_location"] if chromosome and record["map_location"] != chromosome

@@ -15,6 +15,7 @@ from kg.download import offline_error
 from kg.errors import AmbiguousName, BackendUnavailable, GeneNotFound
 from kg.identifiers import ENSEMBL_GENE, UNIPROT_ACCESSION
 from kg.models import Candidate, Gene
+from kg.sources.ncbi_gene_info import LOCUS_GROUPS, PRIMARY_CHROMOSOMES
 
 MYGENE_URL = "https://mygene.info/v3"
 MYGENE_URL_ENV = "GENEVERSE_MYGENE_URL"  # a mirror, or a recorded service in tests
@@ -37,21 +38,6 @@ ID_QUERIES: list[tuple[re.Pattern[str], str]] = [
 # Many symbols (H2BC12, P2RY12, B3GNT9) also look like UniProt accessions, so those are asked both ways.
 UNIPROT = re.compile(UNIPROT_ACCESSION, re.IGNORECASE)
 
-# NCBI type_of_gene -> HGNC locus_group, so `Gene.is_protein_coding` holds for online records too.
-LOCUS_GROUPS = {
-    "protein-coding": "protein-coding gene",
-    "pseudo": "pseudogene",
-    "ncRNA": "non-coding RNA",
-    "snRNA": "non-coding RNA",
-    "snoRNA": "non-coding RNA",
-    "rRNA": "non-coding RNA",
-    "tRNA": "non-coding RNA",
-    "scRNA": "non-coding RNA",
-    "miscRNA": "non-coding RNA",
-    "biological-region": "other",
-    "other": "other",
-}
-PRIMARY_CHROMOSOMES = {str(n) for n in range(1, 23)} | {"X", "Y", "MT"}
 CYTOBAND_CHROMOSOME = re.compile(r"(\d{1,2}|X|Y|MT)(?=[pq;\s]|$)")
 
 

@@ -15,6 +15,7 @@ from kg.errors import AmbiguousName, GeneNotFound, GeneverseError
 from kg.identifiers import ENSEMBL_GENE, UNIPROT_ACCESSION
 from kg.models import (
     NAME_KIND_RANK,
+    NAME_KIND_WEIGHT,
     NAME_KIND_WORDS,
     Candidate,
     Disease,
@@ -47,10 +48,8 @@ TRACK_ASSAYS = {"dnase": "DNASE", "dnase-seq": "DNASE", "atac": "ATAC", "atac-se
 EXPERIMENT_ASSAYS = {"chip": "chip-seq", "dnase": "dnase-seq", "rna": "rna-seq", "atac": "atac-seq"}
 
 
-# Evidence that a name means a gene. The kind of name counts most (an official symbol beats any alias);
-# between genes sharing a kind of name, protein-coding and well-studied genes are the likelier reading.
-NAME_KIND_WEIGHT = {"identifier": 10.0, "official": 8.0, "ncbi_symbol": 6.0, "previous": 5.0, "alias": 4.0,
-                    "synonym": 3.0, "gencode_v23": 2.0, "gencode_v19": 1.5}
+# Evidence that a name means a gene besides the kind of name (NAME_KIND_WEIGHT): between genes sharing a
+# kind of name, protein-coding and well-studied genes are the likelier reading.
 PROTEIN_CODING_WEIGHT = 0.75
 GO_WEIGHT, GO_SATURATION = 1.0, 100  # direct GO annotations: full weight at 100
 CONDITION_WEIGHT, CONDITION_SATURATION = 0.5, 20  # ClinVar / HPO conditions: full weight at 20

@@ -9,17 +9,13 @@ from kg.schema import record_model
 NameKind = Literal["official", "ncbi_symbol", "previous", "alias", "synonym", "gencode_v23", "gencode_v19",
                    "identifier"]
 
-# Lower rank is the stronger kind of name when one name points to several genes.
-NAME_KIND_RANK: dict[str, int] = {
-    "identifier": 0,
-    "official": 1,
-    "ncbi_symbol": 2,
-    "previous": 3,
-    "alias": 4,
-    "synonym": 5,
-    "gencode_v23": 6,
-    "gencode_v19": 7,
-}
+# Evidence that a name means a gene, by the kind of name: an official symbol beats any alias. (kg/graph.py
+# adds the evidence of the gene itself when a name is shared.)
+NAME_KIND_WEIGHT = {"identifier": 10.0, "official": 8.0, "ncbi_symbol": 6.0, "previous": 5.0, "alias": 4.0,
+                    "synonym": 3.0, "gencode_v23": 2.0, "gencode_v19": 1.5}
+# Lower rank is the stronger kind of name (0 = identifier).
+NAME_KIND_RANK: dict[str, int] = {kind: rank for rank, kind in enumerate(
+    sorted(NAME_KIND_WEIGHT, key=NAME_KIND_WEIGHT.get, reverse=True))}
 NAME_KIND_WORDS = {
     "identifier": "an identifier", "official": "official HGNC symbol", "ncbi_symbol": "NCBI Gene symbol",
     "previous": "previous HGNC symbol", "alias": "HGNC alias", "synonym": "NCBI Gene synonym",

@@ -31,7 +31,7 @@ from pydantic import BaseModel, Field, ValidationError
 from agent.answer import AgentAnswer
 from agent.graph import GeneverseAgent
 from agent.questions import MAX_QUESTION_CHARS, BadInput, check_question
-from agent.server import LOOPBACK_HOSTS, QueryResponse, bind_socket, cap_rows
+from agent.server import QueryResponse, bind_socket, cap_rows, served_url
 from kg.errors import GeneverseError
 from kg.output import emit, err_console
 from tools.correction import CorrectionResult, correct_text
@@ -255,12 +255,7 @@ def _serve_http(host: str, port: int, use_llm: bool, json_output: bool) -> None:
     agent = _load_agent(use_llm)
     server = create_server(agent)
     app = server.streamable_http_app(host=host)
-    bound_host, bound_port = sock.getsockname()[:2]
-    shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
-    url = f"http://{shown_host}:{bound_port}/mcp"
-    if host not in LOOPBACK_HOSTS:
-        err_console.print(f"[yellow]warning:[/yellow] listening on {host}, reachable from other machines; "
-                          "the MCP endpoint has no authentication.")
+    url = served_url(sock, host, "the MCP endpoint") + "/mcp"
     emit({"url": url, "transport": "streamable-http", "graph_backend": agent.graph.backend_name,
           "language_model": use_llm}, json_output, render=lambda info: err_console.print(f"Geneverse MCP server on [bold]{info['url']}[/bold]"))
     config = uvicorn.Config(app, log_level="warning" if json_output else "info", lifespan="on")

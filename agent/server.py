@@ -427,6 +427,15 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def served_url(sock: socket.socket, host: str, what: str) -> str:
+    """`http://host:port` of a bound socket; a warning when `what` is reachable from other machines."""
+    bound_host, bound_port = sock.getsockname()[:2]
+    if host not in LOOPBACK_HOSTS:
+        err_console.print(f"[yellow]warning:[/yellow] listening on {host}, reachable from other machines; "
+                          f"{what} has no authentication.")
+    return f"http://{f'[{bound_host}]' if ':' in bound_host else bound_host}:{bound_port}"
+
+
 def serve(
     host: Annotated[
         str, typer.Option(help="Address to listen on. The loopback default keeps the server private to this machine.")
@@ -454,12 +463,7 @@ def serve(
     """Serve the HTTP API and the web page to chat with the agent."""
     sock = bind_socket(host, port)
     app = create_app(use_llm=use_llm, timeout_s=timeout, max_body_bytes=max_body)
-    bound_host, bound_port = sock.getsockname()[:2]
-    shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
-    url = f"http://{shown_host}:{bound_port}/"
-    if host not in LOOPBACK_HOSTS:
-        err_console.print(f"[yellow]warning:[/yellow] listening on {host}, reachable from other machines; "
-                          "the API has no authentication.")
+    url = served_url(sock, host, "the API") + "/"
     emit(
         {"url": url, "docs": f"{url}docs", "openapi": f"{url}openapi.json", "graph_backend": app.state.graph.backend_name,
          "language_model": use_llm},

@@ -106,8 +106,7 @@ def _candidate_genes(graph, config: DataConfig, held: dict[str, str]) -> list[Ge
         genes = {g.gene_id: g for g in graph.genes_with_summary()}
         genes.update((g.gene_id, g) for g in graph.genes([i for i in held if i not in genes]))
     else:
-        ids = graph.gene_ids()
-        genes = {g.gene_id: g for start in range(0, len(ids), 5000) for g in graph.genes(ids[start:start + 5000])}
+        genes = {g.gene_id: g for g in graph.all_genes()}
     return sorted(genes.values(), key=lambda g: g.gene_id)
 
 

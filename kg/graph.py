@@ -144,9 +144,9 @@ class GeneGraph:
         by_id = {g.gene_id: g for g in self._genes("genes_by_id", ids=list(gene_ids))}
         return [by_id[i] for i in gene_ids if i in by_id]
 
-    def gene_ids(self) -> list[str]:
-        """The key of every gene in the graph."""
-        return [r["gene_id"] for r in self._run("gene_ids")]
+    def all_genes(self) -> list[Gene]:
+        """Every gene of the graph in one query, by key."""
+        return self._genes("all_genes")
 
     def genes_with_summary(self) -> list[Gene]:
         """Every gene that has a RefSeq summary, read in one query (per-id look-ups are slow for thousands)."""

@@ -68,10 +68,10 @@ def gene_documents(graph: Any, genes: Iterable[str] | None = None,
     """The index documents for `genes` (symbols or ids; all graph genes when None)."""
     withheld = {s.upper() for s in withhold_summaries}
     if genes is None:
-        ids = graph.gene_ids()
+        records = graph.all_genes()
     else:
-        ids = [graph.gene(name).gene_id for name in genes]
-    records = [g for chunk in _chunks(sorted(set(ids)), 2000) for g in graph.genes(chunk)]
+        ids = sorted({graph.gene(name).gene_id for name in genes})
+        records = [g for chunk in _chunks(ids, 2000) for g in graph.genes(chunk)]
 
     term_names = graph.go_term_names()
     terms_of_symbol: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))

@@ -7,8 +7,8 @@ RETURN g.gene_id AS gene_id, g.hgnc_id AS hgnc_id, g.symbol AS symbol, g.name AS
        g.locus_group AS locus_group, g.go_annotation_count AS go_annotation_count, g.condition_count AS condition_count;
 // name: genes_by_id
 UNWIND $ids AS id MATCH (g:Gene {gene_id: id}) RETURN {gene_columns};
-// name: gene_ids
-MATCH (g:Gene) RETURN g.gene_id AS gene_id;
+// name: all_genes
+MATCH (g:Gene) RETURN {gene_columns} ORDER BY g.gene_id;
 // name: genes_with_summary
 MATCH (g:Gene) WHERE g.summary IS NOT NULL AND g.summary <> '' RETURN {gene_columns};
 // name: gene_by_entrez

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.errors import GeneverseError, ParseError
+from kg.identifiers import TAGGED_TARGET, target_class
 from kg.models import NAME_KIND_RANK
 from kg.paths import data_dir, graph_dir
 from kg.schema import empty_row, load_rows, schema
+from kg.sources.cell_markers import parse_cell_markers
 from kg.sources.clinvar import parse_clinvar_conditions
 from kg.sources.encode_metadata import parse_encode_metadata
 from kg.sources.encode_tracks import parse_track_experiments
@@ -50,6 +52,7 @@ SOURCE_FILES = {
     "encode_metadata": "encode/ENCODE_metadata_promoter_models.tsv.gz",
     "encode_track_experiments": "encode/encode_experiments_from_enformer_borzoi_targets.tsv",
     "enformer_targets": "enformer/targets_human.txt",
+    "cell_markers": "markers/gptcelltype_all_marker_annotations.csv",
 }
 
 # Fresh releases from `geneverse kg download` that replace a vendored file, by build source name.
@@ -77,6 +80,10 @@ class GraphContent:
     experiment_biosamples: list[dict] = field(default_factory=list)
     tracks: list[dict] = field(default_factory=list)
     track_experiments: list[dict] = field(default_factory=list)
+    gene_groups: dict[str, dict] = field(default_factory=dict)
+    group_members: list[dict] = field(default_factory=list)
+    cell_types: dict[str, dict] = field(default_factory=dict)
+    markers: list[dict] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -93,6 +100,10 @@ class GraphContent:
             "IN_BIOSAMPLE": len(self.experiment_biosamples),
             "Track": len(self.tracks),
             "FROM_EXPERIMENT": len(self.track_experiments),
+            "GeneGroup": len(self.gene_groups),
+            "IN_GROUP": len(self.group_members),
+            "CellType": len(self.cell_types),
+            "MARKER_OF": len(self.markers),
         }
 
     def link_name(self, name: str, gene_id: str, kind: str) -> None:
@@ -139,6 +150,7 @@ def assemble(
     by_ensembl: dict[str, str] = {}
     for record in parse_hgnc(files["hgnc"]):
         record.pop("status")
+        _add_gene_groups(content, record["gene_id"], record["gene_groups"], record.pop("gene_group_ids"))
         gene = content.genes[record["gene_id"]] = empty_row("Gene") | record
         gene.update(source="HGNC", assembly="GRCh38")
         if gene["entrez_id"]:
@@ -219,8 +231,47 @@ def assemble(
 
     step("ENCODE experiments and Enformer tracks")
     _add_experiments_and_tracks(content, files)
+
+    step("cell-type markers")
+    _add_cell_markers(content, files["cell_markers"])
     _count_evidence(content)
+    for gene in content.genes.values():
+        if gene["start"] and gene["end"]:
+            gene["length"] = gene["end"] - gene["start"] + 1
     return content
+
+
+def _add_gene_groups(content: GraphContent, gene_id: str, names: list[str], ids: list[str]) -> None:
+    """HGNC gene groups as nodes the gene belongs to; the ids line up with the names when both are given."""
+    ids = ids if len(ids) == len(names) else [None] * len(names)
+    for name, group_id in zip(names, ids):
+        content.gene_groups.setdefault(name, {"name": name, "group_id": group_id})
+        content.group_members.append({"gene_id": gene_id, "gene_group": name})
+
+
+def _add_cell_markers(content: GraphContent, path: Path) -> None:
+    """Cell types with their marker genes in rank order; a marker is found by its official symbol, else by
+    a previous symbol or alias that names one gene (studies use the symbols of their day)."""
+    by_kind: dict[str, dict[str, set[str]]] = {}
+    for (key, gene_id), kind in content.name_links.items():
+        by_kind.setdefault(kind, {}).setdefault(key, set()).add(gene_id)
+
+    def gene_of(symbol: str) -> str | None:
+        for kind in ("official", "previous", "alias", "ncbi_symbol", "synonym", "gencode_v23", "gencode_v19"):
+            found = by_kind.get(kind, {}).get(symbol.upper(), set())
+            if len(found) == 1:
+                return next(iter(found))
+        return None
+
+    for record in parse_cell_markers(path):
+        markers = record.pop("markers")
+        content.cell_types[record["cell_type_id"]] = record
+        linked: set[str] = set()
+        for rank, symbol in enumerate(markers, start=1):
+            gene_id = gene_of(symbol)
+            if gene_id and gene_id not in linked:
+                linked.add(gene_id)
+                content.markers.append({"gene_id": gene_id, "cell_type_id": record["cell_type_id"], "rank": rank})
 
 
 def _gencode_only_gene(record: dict, release: str) -> dict:
@@ -362,10 +413,15 @@ MERGED_EXPERIMENT_PROPERTIES = ("assay", "target", "biosample", "biosample_descr
 
 
 def more_specific(current: str | None, other: str | None) -> bool:
-    """True when `other` says more than `current`: 'TF ChIP-seq' over 'ChIP-seq', any value over none."""
+    """True when `other` says more than `current`: 'TF ChIP-seq' over 'ChIP-seq', any value over none. A
+    tagged construct does not say more than its protein: 'RERE' stays, '3xFLAG-RERE' does not replace it."""
     if not other:
         return False
     if not current:
+        return True
+    if TAGGED_TARGET.match(other) and TAGGED_TARGET.sub("", other).lower() == current.lower():
+        return False
+    if TAGGED_TARGET.match(current) and TAGGED_TARGET.sub("", current).lower() == other.lower():
         return True
     return len(other) > len(current) and current.lower() in other.lower()
 
@@ -373,6 +429,9 @@ def more_specific(current: str | None, other: str | None) -> bool:
 def _merge_experiment(experiment: dict, row: dict) -> None:
     if row["source"] not in experiment["source"].split("; "):
         experiment["source"] += f"; {row['source']}"
+    for tagged in (experiment["target"], row["target"]):
+        if tagged and TAGGED_TARGET.match(tagged):
+            experiment["target_construct"] = tagged
     for prop in MERGED_EXPERIMENT_PROPERTIES:
         wins = (row["biosample_description"] is None and row[prop] is not None if prop == "biosample"
                 else more_specific(experiment[prop], row[prop]))
@@ -402,14 +461,19 @@ def _add_experiments_and_tracks(content: GraphContent, files: dict[str, Path]) -
 
     official = {key: gene_id for (key, gene_id), kind in content.name_links.items() if kind == "official"}
     for experiment in content.experiments.values():
+        experiment["target_class"] = target_class(experiment["target"])
         content.biosamples.setdefault(experiment["biosample"], {"name": experiment["biosample"]})
         content.experiment_biosamples.append({"accession": experiment["accession"], "biosample": experiment["biosample"]})
-        gene_id = official.get(experiment["target"].upper()) if experiment["target"] else None
+        if experiment["target"] and TAGGED_TARGET.match(experiment["target"]):
+            experiment["target_construct"] = experiment["target"]
+        target = TAGGED_TARGET.sub("", experiment["target"]) if experiment["target"] else None
+        gene_id = official.get(target.upper()) if target else None
         if gene_id:
             experiment["target_gene"] = content.genes[gene_id]["symbol"]
             content.experiment_targets.append({"accession": experiment["accession"], "gene_id": gene_id})
 
     for track in parse_enformer_targets(files["enformer_targets"]):
+        track["target_class"] = target_class(track["target"])
         experiment = by_file.get(track["identifier"])
         track["experiment"] = experiment
         content.tracks.append(track)
@@ -444,6 +508,10 @@ def tables(content: GraphContent) -> dict[str, list[dict]]:
         "TARGETS": content.experiment_targets,
         "IN_BIOSAMPLE": content.experiment_biosamples,
         "FROM_EXPERIMENT": content.track_experiments,
+        "GeneGroup": content.gene_groups.values(),
+        "IN_GROUP": content.group_members,
+        "CellType": content.cell_types.values(),
+        "MARKER_OF": content.markers,
     }
     return {label: load_rows(label, list(rows[label])) for label in schema()}
 

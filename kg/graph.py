@@ -271,6 +271,11 @@ class GeneGraph:
         return annotations
 
     def go_term_names(self) -> dict[str, str]:
+        """GO id -> name, read once per graph (a copy: callers may change theirs)."""
+        return dict(self._go_term_names)
+
+    @cached_property
+    def _go_term_names(self) -> dict[str, str]:
         return {r["go_id"]: r["name"] for r in self._run("go_term_names")}
 
     @cached_property

@@ -21,6 +21,8 @@ class Property:
     required: bool = False
     doc: str | None = None
     lower_of: str | None = None  # a lower-cased copy of that property, for case-insensitive matching
+    words: tuple[str, ...] = ()  # what people call the property, beside its own name
+    match: str | None = None  # "prefix" or "contains": how a value a question gives is matched
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,14 @@ class Table:
     ends: tuple[str, str] | None = None  # relationships only: (from label, to label)
     end_fields: tuple[str, str] | None = None  # the row fields that name the two ends
     merge_on: tuple[str, ...] = ()
+    title: str | None = None  # nodes: the property that names a record in an answer
+    show: tuple[str, ...] = ()  # nodes: the properties a listed record shows
+    askable: bool = True  # nodes: a kind of record questions can find
+    subsets: tuple[tuple[str, str, str, tuple[str, ...]], ...] = ()  # (name, property, value, words): named parts
+    words: tuple[str, ...] = ()  # nodes: what people call its records
+    listed: str | None = None  # nodes: lists hold the records that have this property; the others are counted apart
+    reads: tuple[str, str] = ("linked to", "linked to")  # relationships: in words, forwards and backwards
+    shown: str | None = None  # relationships: a boolean property that must hold for linked records to be listed
 
     @property
     def is_node(self) -> bool:
@@ -40,6 +50,13 @@ class Table:
     @property
     def columns(self) -> list[str]:
         return [p.name for p in self.properties]
+
+    def prop(self, name: str) -> Property | None:
+        return next((p for p in self.properties if p.name == name), None)
+
+    def lower_copy(self, name: str) -> str | None:
+        """The lower-cased copy of a property, where the schema keeps one."""
+        return next((p.name for p in self.properties if p.lower_of == name), None)
 
     @property
     def record_properties(self) -> list[Property]:
@@ -53,14 +70,22 @@ def schema() -> dict[str, Table]:
     declared = tomllib.loads(SCHEMA_FILE.read_text())
     tables: dict[str, Table] = {}
     for label, spec in declared.items():
-        properties = tuple(Property(name, **p) for name, p in spec.get("properties", {}).items())
+        properties = tuple(Property(name, **p | {"words": tuple(p.get("words", ()))})
+                           for name, p in spec.get("properties", {}).items())
         if "from" in spec:
             ends = (spec["from"], spec["to"])
             fields = (spec.get("from_field", tables[ends[0]].key), spec.get("to_field", tables[ends[1]].key))
             tables[label] = Table(label, properties, ends=ends, end_fields=fields,
-                                  merge_on=tuple(spec.get("merge_on", ())))
+                                  merge_on=tuple(spec.get("merge_on", ())),
+                                  reads=(spec.get("reads", "linked to"), spec.get("reads_back", "linked to")),
+                                  shown=spec.get("shown"))
         else:
-            tables[label] = Table(label, properties, key=spec["key"], index=tuple(spec.get("index", ())))
+            subsets = tuple((name, *rule["where"].split("=", 1), tuple(rule.get("words", ())))
+                            for name, rule in spec.get("subsets", {}).items())
+            tables[label] = Table(label, properties, key=spec["key"], index=tuple(spec.get("index", ())),
+                                  title=spec.get("title"), show=tuple(spec.get("show", ())),
+                                  askable=spec.get("askable", True), subsets=subsets,
+                                  words=tuple(spec.get("words", ())), listed=spec.get("listed"))
     return tables
 
 

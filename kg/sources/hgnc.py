@@ -48,4 +48,7 @@ def parse_hgnc(path: Path) -> Iterator[dict]:
             "omim_id": optional(row["omim_id"].strip('"').split("|")[0]),
             "refseq": split_multi(row["refseq_accession"]),
             "gene_groups": split_multi(row["gene_group"]),
+            # older releases lack these two columns
+            "gene_group_ids": split_multi(row.get("gene_group_id", "")),
+            "mane_select": split_multi(row.get("mane_select", "")),
         }

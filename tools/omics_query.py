@@ -1,29 +1,30 @@
-"""Natural-language omics questions to read-only Cypher over the gene graph.
+"""Questions to read-only Cypher over the gene graph.
 
-Two paths. The query builder (`tools.query.builder`) turns the assays, targets, biosamples, locations,
-locus types, GO terms and diseases a question names (`tools.query.vocabulary`) into one parameterised
-query; it needs no language model. When it cannot plan a question and a language model is given, the model
-writes Cypher from the schema in its prompt; the query is validated against that schema and retried once
-with the error. Every query, from either path, passes the read-only guard (`tools.query.guard`) before it
-runs, and `GeneGraph.query` runs it in a read transaction."""
+Three paths. A question's typed plan (read by the agent's parsers) compiles to one parameterised query
+(`tools.query.builder`) and is answered with exactly what it asked (`tools.query.answer`); Cypher a user types
+runs as given; when there is no plan and a language model is given, the model writes Cypher from the schema in
+its prompt, validated against that schema and retried once with the error. Every query, from any path, passes
+the read-only guard (`tools.query.guard`) before it runs, and `GeneGraph.query` runs it in a read
+transaction."""
 
 import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from kg.errors import GeneverseError, ReadOnlyViolation
-from tools.query.builder import build, plan, summarise
+from kg.errors import GeneverseError, ReadOnlyViolation, shorten
+from tools.query.answer import run_plan
+from tools.query.builder import summarise
 from tools.query.guard import InvalidQuery, execute, graph_schema, write_request
-from tools.query.vocabulary import OmicsTerms, extract_terms, link_disease
+from tools.query.plan import DECLINE_WORDS, Plan
 
 
 class UnparsedQuestion(GeneverseError):
-    def __init__(self, question: str):
+    def __init__(self, question: str, reason: str = ""):
         super().__init__(
-            f"Cannot turn '{question}' into a graph query without a language model: name an assay "
-            "(ChIP-seq, DNase-seq, ATAC-seq, CAGE, RNA-seq), a target, a biosample, a chromosome, a cytoband, a "
-            "region (chr17:7,661,779-7,687,538), a locus type, a GO term or a disease, or configure a model.")
+            f"Cannot turn '{shorten(question)}' into a graph query{': ' + reason if reason else ''}. Ask about "
+            "genes, conditions, GO terms, gene groups, cell types, experiments, tracks, chromosomes, bands or "
+            "regions (what they are, lists, counts, comparisons, top-N, neighbourhoods), or type read-only Cypher.")
 
 
 class QueryResult(BaseModel):
@@ -32,9 +33,13 @@ class QueryResult(BaseModel):
     params: dict[str, Any] = {}
     rows: list[dict[str, Any]]
     summary: str
-    path: Literal["parser", "llm", "cypher"]
+    path: Literal["plan", "llm", "cypher"]
     attempts: int = Field(1, description="queries generated (the LLM path retries once after an error)")
     model: str | None = None
+    answer: str | None = Field(None, description="the short answer, of the kind the plan asked for")
+    total: int | None = Field(None, description="rows there are in all; `rows` holds the first of them")
+    plan: dict[str, Any] | None = Field(None, description="the typed question plan that ran")
+    records: list[str] = []
 
 
 # --- the language-model path ------------------------------------------------------------------------------
@@ -83,7 +88,7 @@ def _llm_query(question: str, graph, llm) -> QueryResult:
             prompt = (f"Question: {question}\nYour previous query:\n{cypher}\nfailed with: {error}\n"
                       "Write a corrected query.")
             continue
-        return QueryResult(question=question, cypher=cypher, rows=rows, summary=summarise("rows", rows),
+        return QueryResult(question=question, cypher=cypher, rows=rows, summary=summarise(rows),
                            path="llm", attempts=attempt, model=getattr(llm, "name", None))
     raise InvalidQuery(f"The language model did not produce a valid query after a retry: {error}")
 
@@ -98,27 +103,25 @@ def looks_like_cypher(text: str) -> bool:
     return opening.group("keyword").isupper() or bool(re.search(r"[({]", text))
 
 
-def run_query(question: str, graph, llm=None, terms: OmicsTerms | None = None,
-              disease: str | None = None) -> QueryResult:
-    """Answer an omics question with a read-only query: the builder first, the language model if given.
-    `terms` and `disease` are the question's linked vocabulary when the caller has linked it already."""
+def run_query(question: str, graph, llm=None, plan: Plan | None = None) -> QueryResult:
+    """Answer a question with a read-only query: Cypher as typed, else the question's plan, else the language
+    model if one is given. `plan` is the question read by the agent's parsers."""
     if looks_like_cypher(question):  # Cypher typed by the user is held to the same checks as generated Cypher
         rows = execute(question, graph)
-        return QueryResult(question=question, cypher=question.strip(), rows=rows, summary=summarise("rows", rows),
+        return QueryResult(question=question, cypher=question.strip(), rows=rows, summary=summarise(rows),
                            path="cypher")
     if verb := write_request(question):
         raise ReadOnlyViolation(f"the graph is read-only: a request to {verb} records is refused, and nothing "
                                 "was changed")
-    if terms is None:
-        terms = extract_terms(question, graph)
-        linked = link_disease(question, graph)
-        disease = linked.name if linked else None
-    spec = plan(question, terms, disease)
-    if spec is not None:
-        cypher, params, kind = build(spec)
-        rows = execute(cypher, graph, params)
-        return QueryResult(question=question, cypher=cypher, params=params, rows=rows,
-                           summary=summarise(kind, rows), path="parser")
+    if plan is not None and plan.op == "decline":
+        if plan.decline == "write":
+            raise ReadOnlyViolation("the graph is read-only: a request to change it is refused, and nothing was changed")
+        raise UnparsedQuestion(question, DECLINE_WORDS[plan.decline])
+    if plan is not None and plan.op != "tool":
+        result = run_plan(plan, graph)
+        return QueryResult(question=question, cypher=result.cypher or "", params=result.params, rows=result.rows,
+                           summary=result.text, path="plan", answer=result.answer, total=result.total,
+                           plan=result.plan, records=result.records)
     if llm is None:
-        raise UnparsedQuestion(question)
+        raise UnparsedQuestion(question, "it is not a graph question" if plan is not None else "")
     return _llm_query(question, graph, llm)

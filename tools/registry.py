@@ -16,7 +16,8 @@ from tools import gene_facts
 from tools.correction import Correction
 from tools.enrichment import go_enrichment
 from tools.omics_query import run_query
-from tools.query.vocabulary import OmicsTerms
+from tools.query.answer import PlanResult, run_plan
+from tools.query.plan import Plan
 
 
 class SlotUnavailable(GeneverseError):
@@ -29,6 +30,8 @@ class ToolOutcome(BaseModel):
     text: str
     records: list[str] = []
     rows: list[dict[str, Any]] | None = None
+    rows_total: int | None = Field(None, description="rows there are in all, when `rows` holds the first of them")
+    plan: dict[str, Any] | None = Field(None, description="the typed question plan that ran, if any")
     cypher: str | None = None
     gene: str | None = None
     model: str | None = None
@@ -39,13 +42,13 @@ class ToolOutcome(BaseModel):
 @dataclass
 class ToolContext:
     """What a tool may use besides its arguments: the graph, the language model when one is in the loop, a
-    describer (the agent's checked description), and the question's linked omics terms and disease."""
+    describer (the agent's checked description), and the agent's understanding of a question (question ->
+    typed plan), which the omics query tool reads questions with."""
 
     graph: Any
     llm: Any | None = None
     describe: Callable[[str], ToolOutcome] | None = None
-    terms: OmicsTerms | None = None
-    disease: str | None = None
+    plan_of: Callable[[str], Plan | None] | None = None
     question: str | None = None
 
 
@@ -100,9 +103,18 @@ class GoEnrichment(BaseModel):
 
 
 class OmicsQuery(BaseModel):
-    """Questions over experiments, Enformer tracks, assays, targets, biosamples, chromosomes, cytobands, regions,
-    locus types, GO terms and diseases: filters, 'both' / 'but not', counts, lists, top-N, 'which has the most'."""
+    """A question in plain language over the gene graph, answered by one read-only query: genes, conditions, GO
+    terms, gene groups, cell types, experiments, Enformer tracks, biosamples, chromosomes, bands and regions;
+    filters, 'both' / 'but not', counts, lists, top-N, comparisons, neighbourhoods. Read-only Cypher is run as
+    given after the read-only check."""
     question: str
+
+
+class QueryPlan(BaseModel):
+    """A typed question plan run against the gene graph (see the plan's JSON schema): what kind of record it is
+    about, the records it names, conditions, what is asked of them and the operation (get, list, count, check,
+    compare, rank, nearest)."""
+    plan: Plan
 
 
 class Describe(BaseModel):
@@ -116,8 +128,11 @@ class GeneOverview(BaseModel):
 
 
 class Tracks(BaseModel):
-    """Explain Enformer's predicted regulatory tracks around a gene."""
+    """Predict Enformer's regulatory tracks around a gene and explain them, optionally for one assay (DNase, ATAC,
+    ChIP, CAGE) and biosample; needs Enformer weights and a genome FASTA, and says which is missing."""
     gene: str
+    assay: str | None = Field(None, description="DNase-seq, ATAC-seq, ChIP-seq, CAGE, or a histone mark's target")
+    biosample: str | None = Field(None, description="a biosample as the tracks name it: K562, liver, HepG2 ...")
 
 
 class ProteinImage(BaseModel):
@@ -159,18 +174,28 @@ def _enrichment(args: GoEnrichment, ctx: ToolContext) -> ToolOutcome:
                        records=[t.go_id for t in terms], rows=[t.model_dump() for t in terms])
 
 
+def plan_outcome(result: PlanResult, tool: str = "query_plan") -> ToolOutcome:
+    return ToolOutcome(tool=tool, answer=result.answer, text=result.text, rows=result.rows, cypher=result.cypher,
+                       records=result.records, rows_total=result.total, plan=result.plan)
+
+
 def _omics_query(args: OmicsQuery, ctx: ToolContext) -> ToolOutcome:
-    linked = ctx.terms is not None and args.question == ctx.question
-    result = run_query(args.question, ctx.graph, llm=ctx.llm, terms=ctx.terms if linked else None,
-                       disease=ctx.disease if linked else None)
-    if len(result.rows) == 1 and len(result.rows[0]) == 1:
+    plan = ctx.plan_of(args.question) if ctx.plan_of is not None else None
+    result = run_query(args.question, ctx.graph, llm=ctx.llm, plan=plan)
+    if result.answer is not None:
+        answer = result.answer
+    elif len(result.rows) == 1 and len(result.rows[0]) == 1:
         answer = str(next(iter(result.rows[0].values())))
     else:
         first = next(iter(result.rows[0])) if result.rows else None
         answer = ", ".join(str(r[first]) for r in result.rows[:50]) if first else None
     return ToolOutcome(tool=f"omics_query.{result.path}", answer=answer, text=result.summary, rows=result.rows,
-                       cypher=result.cypher, model=result.model,
-                       records=[str(r["accession"]) for r in result.rows[:50] if r.get("accession")])
+                       cypher=result.cypher, model=result.model, rows_total=result.total, plan=result.plan,
+                       records=result.records or [str(r["accession"]) for r in result.rows[:50] if r.get("accession")])
+
+
+def _query_plan(args: QueryPlan, ctx: ToolContext) -> ToolOutcome:
+    return plan_outcome(run_plan(args.plan, ctx.graph))
 
 
 def _describe(args: Describe, ctx: ToolContext) -> ToolOutcome:
@@ -182,11 +207,25 @@ def _describe(args: Describe, ctx: ToolContext) -> ToolOutcome:
 def _tracks(args: Tracks, ctx: ToolContext) -> ToolOutcome:
     try:
         from tools.tracks import explain_gene_tracks
+        from tools.tracks.errors import ModelNotConfigured
     except ImportError as err:
         raise SlotUnavailable(f"track explanation is not installed ({err})") from err
-    report = explain_gene_tracks(args.gene, graph=ctx.graph)
-    return ToolOutcome(tool="tracks.explain_gene_tracks", answer=report.gene, text=report.text, gene=report.gene,
-                       records=[r for r in [report.gene] if r])
+    gene = ctx.graph.gene(args.gene).symbol
+    matching = ctx.graph.tracks(assay=args.assay, biosample=args.biosample) if args.assay or args.biosample else []
+    if (args.assay or args.biosample) and not matching:
+        wanted = " ".join(v for v in (args.assay, args.biosample) if v)
+        raise SlotUnavailable(f"no Enformer track measures {wanted}; `geneverse query 'Which biosamples have "
+                              f"{args.assay or 'DNase'} tracks?'` lists what there is")
+    listed = "; ".join(f"{t.index} {t.identifier} {t.description}" for t in matching[:10])
+    chosen = (f" The matching Enformer tracks ({len(matching)}): {listed}"
+              f"{' and more' if len(matching) > 10 else ''}." if matching else "")
+    try:
+        report = explain_gene_tracks(gene, graph=ctx.graph)
+    except ModelNotConfigured as err:
+        raise SlotUnavailable(f"Enformer cannot run around {gene}: {err}.{chosen}") from None
+    rows = [{"track": t.index, "identifier": t.identifier, "description": t.description} for t in matching]
+    return ToolOutcome(tool="tracks.explain_gene_tracks", answer=report.gene, text=report.text + chosen,
+                       gene=report.gene, rows=rows or None, records=[r for r in [report.gene] if r])
 
 
 def _protein_image(args: ProteinImage, ctx: ToolContext) -> ToolOutcome:
@@ -227,7 +266,28 @@ def _retrieval(args: Retrieval, ctx: ToolContext) -> ToolOutcome:
 
 # --- the registry ------------------------------------------------------------------------------------------
 
-Needs = Literal["gene", "genes", "disease", "omics", "image", "text"]
+Needs = Literal["gene", "genes", "disease", "omics", "image", "text", "plan"]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The question plans a tool answers: its operation, what it asks for (or its one condition's field), and how
+    the plan's values become the tool's arguments."""
+    op: str
+    ask: str | None = None
+    on: str | None = None  # the one condition a list plan has (genes of a disease)
+    args: Callable[[Plan], dict[str, Any]] = lambda plan: {"gene": plan.names[0]}
+
+    def matches(self, plan: Plan) -> bool:
+        if plan.op != self.op or plan.find != "gene":
+            return False
+        if self.on is not None:
+            return (not plan.names and plan.ask is None and len(plan.where) == 1 and plan.where[0].on == self.on
+                    and plan.where[0].op == "is" and len(plan.where[0].values) == 1)
+        if self.op == "check":
+            return len(plan.names) == 1 and len(plan.where) == 1 and plan.where[0].on == "locus_group" \
+                and plan.where[0].values == ["protein-coding gene"] and plan.where[0].op == "is"
+        return len(plan.names) == 1 and not plan.where and plan.ask == self.ask
 
 
 @dataclass(frozen=True)
@@ -237,6 +297,7 @@ class Tool:
     run: Callable[[Any, ToolContext], ToolOutcome]
     needs: Needs = field(default="gene")
     phrased: bool = field(default=False)  # a language model may phrase the reply from the tool's facts
+    shapes: tuple[Shape, ...] = field(default=())  # the question plans this tool answers in full
 
     @property
     def description(self) -> str:
@@ -286,25 +347,37 @@ def _gene_fact(function: Callable[..., gene_facts.GeneFact], name: str, argument
     return run
 
 
+_ID_KINDS = {"hgnc_id": "hgnc", "entrez_id": "entrez", "ensembl_id": "ensembl", "uniprot_ids": "uniprot",
+             "omim_id": "omim"}
+_ASPECTS = {"go_term": None, "go_process": "BP", "go_function": "MF", "go_component": "CC"}
+
 TOOLS: list[Tool] = [
     Tool("official_symbol", OfficialSymbol, _gene_fact(gene_facts.official_symbol, "official_symbol", "name"),
-         phrased=True),
+         phrased=True, shapes=(Shape("get", "symbol", args=lambda plan: {"name": plan.names[0]}),)),
     Tool("identifier", Identifier, lambda a, c: _fact(gene_facts.identifier(a.gene, a.kind, c.graph), "identifier"),
-         phrased=True),
-    Tool("chromosome", Chromosome, _gene_fact(gene_facts.chromosome, "chromosome"), phrased=True),
-    Tool("cytoband", Cytoband, _gene_fact(gene_facts.cytoband, "cytoband"), phrased=True),
+         phrased=True, shapes=tuple(Shape("get", field_name, args=lambda plan: {"gene": plan.names[0],
+                                                                             "kind": _ID_KINDS[plan.ask]})
+                                    for field_name in _ID_KINDS)),
+    Tool("chromosome", Chromosome, _gene_fact(gene_facts.chromosome, "chromosome"), phrased=True,
+         shapes=(Shape("get", "chromosome"),)),
+    Tool("cytoband", Cytoband, _gene_fact(gene_facts.cytoband, "cytoband"), phrased=True,
+         shapes=(Shape("get", "cytoband"),)),
     Tool("protein_coding", ProteinCoding, _gene_fact(gene_facts.is_protein_coding, "is_protein_coding"),
-         phrased=True),
+         phrased=True, shapes=(Shape("check"),)),
     Tool("diseases_of_gene", DiseasesOfGene, _gene_fact(gene_facts.diseases_of_gene, "diseases_of_gene"),
-         phrased=True),
+         phrased=True, shapes=(Shape("get", "disease"),)),
     Tool("genes_of_disease", GenesOfDisease, _gene_fact(gene_facts.genes_of_disease, "genes_of_disease",
-                                                        "disease"), needs="disease"),
-    Tool("go_terms", GoTerms, _gene_fact(gene_facts.go_terms, "go_terms"), phrased=True),
+                                                        "disease"), needs="disease",
+         shapes=(Shape("list", on="disease", args=lambda plan: {"disease": plan.where[0].values[0]}),)),
+    Tool("go_terms", GoTerms, _gene_fact(gene_facts.go_terms, "go_terms"), phrased=True,
+         shapes=tuple(Shape("get", field_name, args=lambda plan: {"gene": plan.names[0], "aspect": _ASPECTS[plan.ask]})
+                      for field_name in _ASPECTS)),
     Tool("go_enrichment", GoEnrichment, _enrichment, needs="genes"),
     Tool("omics_query", OmicsQuery, _omics_query, needs="omics"),
+    Tool("query_plan", QueryPlan, _query_plan, needs="plan"),
     Tool("describe", Describe, _describe),
     Tool("gene_overview", GeneOverview, _gene_fact(gene_facts.gene_overview, "gene_overview"),
-         phrased=True),
+         phrased=True, shapes=(Shape("get"),)),
     Tool("tracks", Tracks, _tracks),
     Tool("protein_image", ProteinImage, _protein_image, needs="image"),
     Tool("marker_gene", MarkerGene, _marker_gene, needs="image"),
@@ -312,6 +385,26 @@ TOOLS: list[Tool] = [
 ]
 REGISTRY: dict[str, Tool] = {tool.route: tool for tool in TOOLS}
 ROUTES: tuple[str, ...] = tuple(REGISTRY)
+
+
+def tool_for(plan: Plan) -> tuple[Tool, dict[str, Any]]:
+    """The registry tool that answers a plan, and its arguments: a tool whose shape the plan has (a gene's
+    official symbol, its chromosome, the genes of one condition ...), the tool a tool plan names, else the
+    plan itself through `query_plan`."""
+    if plan.op == "tool":
+        tool = REGISTRY[plan.tool]
+        if tool.needs == "genes":
+            return tool, {"genes": plan.names}
+        if tool.needs == "text":
+            return tool, {"text": plan.names[0]}
+        # the tool's own options (a track's assay and biosample) from the plan's conditions
+        options = {c.on: c.values[0] for c in plan.where if c.on in tool.args.model_fields and c.values}
+        return tool, {"gene": plan.names[0]} | options
+    for tool in TOOLS:
+        for shape in tool.shapes:
+            if shape.matches(plan):
+                return tool, shape.args(plan)
+    return REGISTRY["query_plan"], {"plan": plan}
 
 
 def invalid_arguments(err: ValidationError) -> str:
@@ -333,10 +426,11 @@ def grounded_describer(graph: Any, generator: Any | None = None) -> Callable[[st
     return describe
 
 
-def bound_tools(graph: Any, generator: Any | None = None) -> list[StructuredTool]:
+def bound_tools(graph: Any, generator: Any | None = None,
+                plan_of: Callable[[str], Plan | None] | None = None) -> list[StructuredTool]:
     """Every tool of the registry as a LangChain StructuredTool bound to `graph` (and a loaded language
-    model, when the query and description tools should use one)."""
-    ctx = ToolContext(graph=graph, llm=generator, describe=grounded_describer(graph, generator))
+    model, when the query and description tools should use one; `plan_of` reads questions into plans)."""
+    ctx = ToolContext(graph=graph, llm=generator, describe=grounded_describer(graph, generator), plan_of=plan_of)
     return [tool.bound_tool(ctx) for tool in TOOLS]
 
 

@@ -1,31 +1,21 @@
-"""A compositional, parameterised query builder: a question's linked terms become a `QuerySpec` (what is
-counted or listed, over which records, with which filters, set operations and aggregation), and the spec
-becomes one read-only Cypher query. No value from the question is ever spliced into the query text."""
+"""A bound question plan compiled to parameterised read-only Cypher that runs on Ladybug and Neo4j alike.
 
-import re
-from typing import Any, Literal
+Conditions compile to boolean expressions over the plan's record (`x`): a property's value, a link to
+named records (EXISTS subqueries), a genomic neighbourhood. The operation decides what is returned: the
+records, their values of a property, linked records, counts, per-record verdicts, groups ranked by size.
+No value from the question is ever spliced into the query text: values travel as parameters, and names of
+labels, relationships and properties come from the schema alone."""
 
-from pydantic import BaseModel, Field
+from dataclasses import dataclass, field
+from typing import Any
 
 from kg.errors import GeneverseError
-from tools.query.vocabulary import TRACK_ASSAY, OmicsTerms
+from tools.query.bind import BoundCondition, BoundPlan, Span
+from tools.query.plan import LOCATION, Kind, Link, kinds
 
-Base = Literal["genes", "experiments", "tracks"]
-Subject = Literal["genes", "experiments", "tracks", "biosamples", "targets", "assays", "diseases", "chromosomes"]
-
-_SUBJECT_WORDS: list[tuple[str, Subject]] = [
-    (r"genes?|loci|locus|pseudogenes?|micro-?RNAs?|miRNAs?|lncRNAs?|ncRNAs?|[a-z]*RNA genes?", "genes"), (r"experiments?|datasets?|profiles?", "experiments"),
-    (r"tracks?|outputs?", "tracks"),
-    (r"biosamples?|samples?|cell lines?|cell types?|cells?|tissues?|organs?", "biosamples"),
-    (r"targets?|transcription factors?|tfs?|factors?|(?:histone )?marks?|proteins?|antibod(?:y|ies)", "targets"),
-    (r"assays?|assay types?|technolog(?:y|ies)", "assays"), (r"diseases?|conditions?|disorders?|phenotypes?", "diseases"),
-    (r"chromosomes?", "chromosomes"),
-]
-_ASKING = (r"\b(?:which|what|list|show|name|give|find|return|report|enumerate|count|how many|number of|top \d+|"
-           r"(?:the )?\d+ most|are there)\s+(?:(?:me|the|all|of|distinct|different|unique|[\w\-]+)\s+){0,4}?")
-_SUBJECT = re.compile(_ASKING + r"(?P<noun>" + "|".join(f"(?:{w})" for w, _ in _SUBJECT_WORDS) + r")\b",
-                      re.IGNORECASE)
-_HISTONE = "h[1-4][a-z0-9]*k[0-9].*|h2a.*|h2b.*"
+# Rows a list returns; the total is counted apart, so a long answer still says how long it is.
+MAX_ROWS = 100
+TIES = 20  # a ranking reads this many rows past its limit, to keep the ones tied with the last
 
 
 class NotInData(GeneverseError):
@@ -37,218 +27,354 @@ class NotInData(GeneverseError):
             "RNA-seq experiments and Enformer ChIP-seq, DNase-seq, ATAC-seq and CAGE tracks; nothing was queried.")
 
 
-class QuerySpec(BaseModel):
-    base: Base = Field(description="the records filtered: genes, ENCODE experiments or Enformer tracks")
-    subject: Subject = Field(description="what the answer is made of")
-    aggregate: Literal["list", "count", "top"] = "list"
-    limit: int | None = Field(None, description="N of a top-N or 'most' question")
-    terms: OmicsTerms
-    disease: str | None = Field(None, description="lower-cased disease name joined to genes")
+@dataclass
+class Query:
+    """One read query: its text, parameters, and what its rows hold."""
+    cypher: str
+    params: dict[str, Any]
+    shape: str  # records, values, linked, count, verdicts, groups, ordered, nearest
+    total: "Query | None" = None  # how many rows there would be without the cap
+    others: "Query | None" = None  # records that match but lists leave out (genes HGNC does not name)
 
 
-_ANY_SUBJECT = re.compile(r"\b(?P<noun>" + "|".join(f"(?:{w})" for w, _ in _SUBJECT_WORDS) + r")\b", re.IGNORECASE)
+@dataclass
+class _Params:
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, value: Any) -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return f"${name}"
 
 
-def _subject(question: str) -> Subject | None:
-    """The noun the question asks for: after 'which', 'how many', 'list' ..., else the first one it names."""
-    m = _SUBJECT.search(question) or _ANY_SUBJECT.search(question)
-    if m is None:
+def q(name: str) -> str:
+    return f"`{name}`"
+
+
+def _pattern(var: str, link: Link, other: str, shown: bool = False) -> str:
+    """(var)-[:REL]->(other:Label); `shown` names the relationship, for the test `_subset` adds."""
+    label = kinds()[link.other].label
+    rel = f"r_{other}:" if shown and link.shown else ":"
+    arrow = f"-[{rel}{link.relationship}]->" if link.outgoing else f"<-[{rel}{link.relationship}]-"
+    return f"({var}){arrow}({other}:{label})"
+
+
+def _subset(link: Link, other: str, params: _Params, shown: bool = False) -> str:
+    """AND-tests of a linked record: its subset (GO processes), and when `shown`, the relationship's test for
+    listed records (direct GO annotations)."""
+    tests = f" AND {other}.{q(link.subset[0])} = {params.add(link.subset[1])}" if link.subset else ""
+    if shown and link.shown:
+        tests += f" AND r_{other}.{q(link.shown)} = true"
+    return tests
+
+
+def _band(column: str, band: str, params: _Params) -> str:
+    """'17p13' covers 17p13, its sub-bands 17p13.x and ranges starting there; '17p13.1' covers 17p13.1x."""
+    exact, ranged = params.add(band), params.add(band + "-")
+    sub = params.add(band if "." in band else band + ".")
+    return f"({column} = {exact} OR {column} STARTS WITH {ranged} OR {column} STARTS WITH {sub})"
+
+
+def _span(var: str, span: Span, distance: int, params: _Params) -> str:
+    chromosome, start, end = params.add(span.chromosome), params.add(span.start - distance), \
+        params.add(span.end + distance)
+    expr = (f"{var}.chromosome = {chromosome} AND {var}.assembly = 'GRCh38' AND {var}.start <= {end} "
+            f"AND {var}.`end` >= {start}")
+    if span.gene_id:
+        expr += f" AND {var}.{q(kinds()['gene'].key)} <> {params.add(span.gene_id)}"
+    return f"({expr})"
+
+
+def _keys(condition: BoundCondition) -> list[Any]:
+    return [key for value in condition.values for key in value.keys]
+
+
+def _value_test(var: str, condition: BoundCondition, keys: list[Any], kind: Kind, params: _Params) -> str:
+    """True when the record's property holds one of `keys`."""
+    prop = condition.prop
+    lowered = kind.table.lower_copy(prop.name)
+    column = f"{var}.{q(lowered or prop.name)}"
+    if lowered:
+        keys = [str(k).lower() for k in keys]
+    if prop.type == "string[]":
+        return f"any(v IN {params.add(keys)} WHERE v IN {var}.{q(prop.name)})"
+    if prop.match == "prefix":
+        return "(" + " OR ".join(_band(column, str(k), params) for k in keys) + ")"
+    if prop.match == "word":
+        return "(" + " OR ".join(f"({column} = {params.add(str(k).lower())} OR {column} STARTS WITH "
+                                 f"{params.add(str(k).lower() + ' ')})" for k in keys) + ")"
+    if prop.type == "int" and condition.op in {"lt", "gt"}:
+        return f"{column} {'<' if condition.op == 'lt' else '>'} {params.add(keys[0])}"
+    return f"{column} IN {params.add(keys)}"
+
+
+def condition_expr(var: str, condition: BoundCondition, kind: Kind, params: _Params) -> str:
+    """The condition as a boolean expression over the record `var`."""
+    if condition.how == "property":
+        if condition.op == "all" and condition.prop.type == "string[]":
+            return f"all(v IN {params.add(_keys(condition))} WHERE v IN {var}.{q(condition.prop.name)})"
+        if condition.op == "all":  # a record holds one value of a scalar property: every one of them, each
+            tests = [_value_test(var, condition, value.keys, kind, params) for value in condition.values]
+            return "(" + " AND ".join(tests) + ")"
+        test = _value_test(var, condition, _keys(condition), kind, params)
+        column = f"{var}.{q(condition.prop.name)}"
+        return f"({column} IS NULL OR NOT {test})" if condition.op == "not" else test
+    if condition.how == "link":
+        link, other = condition.link, f"y{len(params.values)}"
+        key = q(kinds()[link.other].key)
+
+        def exists(keys: list[Any]) -> str:
+            return (f"EXISTS {{ MATCH {_pattern(var, link, other)} WHERE {other}.{key} IN {params.add(keys)}"
+                    f"{_subset(link, other, params)} }}")
+        if condition.op == "all":
+            return "(" + " AND ".join(exists(value.keys) for value in condition.values) + ")"
+        test = exists(_keys(condition))
+        return f"NOT {test}" if condition.op == "not" else test
+    tests = [_span(var, span, condition.distance or 0, params) for span in condition.spans]
+    if condition.band:
+        tests.append(_band(f"{var}.cytoband", condition.band, params))
+    joined = "(" + (" AND " if condition.op == "all" else " OR ").join(tests) + ")"
+    return f"NOT {joined}" if condition.op == "not" else joined
+
+
+def _where(var: str, bound: BoundPlan, params: _Params, conditions: list[BoundCondition] | None = None,
+           named: bool = False, scope: str | None = "listed") -> str:
+    """WHERE over the plan's conditions (or `conditions`), its named records when `named`, and the kind's
+    list scope: `listed` keeps the records lists hold, `others` the ones they leave out, None both."""
+    kind = bound.kind
+    tests = [condition_expr(var, c, kind, params) for c in (bound.where if conditions is None else conditions)]
+    if named and bound.names:
+        tests.insert(0, f"{var}.{q(kind.key)} IN {params.add([k for n in bound.names for k in n.keys])}")
+    elif scope and kind.table.listed:
+        tests.append(f"{var}.{q(kind.table.listed)} IS {'NOT ' if scope == 'listed' else ''}NULL")
+    return (" WHERE " + " AND ".join(tests)) if tests else ""
+
+
+def _others(bound: BoundPlan, params: _Params) -> "Query | None":
+    """How many records match but are left out of lists (loci HGNC does not name)."""
+    if not bound.kind.table.listed or bound.names:
         return None
-    noun = m.group("noun").lower()
-    return next(subject for words, subject in _SUBJECT_WORDS if re.fullmatch(words, noun, re.IGNORECASE))
+    where = _where("x", bound, params, scope="others")
+    return Query(f"MATCH (x:{bound.kind.label}){where} RETURN count(DISTINCT x) AS others", params.values, "count")
 
 
-def plan(question: str, terms: OmicsTerms, disease: str | None = None) -> QuerySpec | None:
-    """What to query for the question, or None when it names nothing the builder can filter on."""
-    if terms.missing:
-        raise NotInData(terms.missing)
-    q = question.lower()
-    subject = _subject(question)
-    aggregate: Literal["list", "count", "top"] = "list"
-    limit = None
-    if top := re.search(r"\btop[- ](\d+)\b|\b(\d+) (?:most|largest|biggest)\b|"
-                        r"\b(?:which|what|the|list|name)\s+(\d+)\b[^?]*\bmost\b", q):
-        aggregate, limit = "top", int(top.group(1) or top.group(2) or top.group(3))
-    elif re.search(r"\bmost\b|\bhighest number\b|\blargest number\b|\bgreatest number\b|\bmaximum number\b", q):
-        aggregate, limit = "top", 1
-    elif re.search(r"\bhow many\b|\bnumber of\b|\bcount\b|\btotal\b", q):
-        aggregate = "count"
-    experimental = bool(terms.assay or terms.targets or terms.biosample or terms.transcription_factors)
-    genomic = bool(terms.cytoband or terms.region or terms.chromosome or terms.locus or terms.go_id or disease)
-    if terms.tracks or terms.assay in {"ATAC-seq", "CAGE"}:
-        base: Base = "tracks"
-    elif experimental or (subject in {"experiments", "biosamples", "targets", "assays"} and not genomic):
-        base = "experiments"
-    elif genomic or subject in {"genes", "chromosomes", "diseases"}:
-        base = "genes"
-    else:
-        return None
-    unfiltered = not (experimental or genomic)
-    if unfiltered and re.search(r"\b(?:tracks?|experiments?)\b.*\b(?:measure|measuring|for|of|with|that)\s+"
-                                r"(?!total\b|all\b|the\b|enformer\b|encode\b|any\b)\w", q):
-        return None  # it names a filter that linked to nothing: every record would be a wrong answer
-    if base == "tracks" and terms.assay == "RNA-seq":
-        raise NotInData(["RNA-seq tracks"])
-    gene_subjects = {"genes", "chromosomes", "diseases"}
-    if subject is None or (base == "genes" and subject not in gene_subjects) \
-            or (base != "genes" and subject in gene_subjects - {"genes"}) or (base == "tracks" and subject == "genes"):
-        subject = base
-    elif base == "tracks" and subject == "experiments":
-        subject = "tracks"
-    if base == "genes" and not genomic and aggregate == "list":
-        return None  # all 67,363 genes is never the answer to a question
-    if aggregate == "top" and subject == base:
-        subject = {"genes": "chromosomes", "experiments": "biosamples", "tracks": "biosamples"}[base]
-    return QuerySpec(base=base, subject=subject, aggregate=aggregate, limit=limit, terms=terms, disease=disease)
+def _show(var: str, kind: Kind, prefix: str = "") -> str:
+    columns = kind.table.show or (kind.key,)
+    return ", ".join(f"{var}.{q(c)} AS {q(prefix + c)}" for c in columns)
 
 
-# --- Cypher ------------------------------------------------------------------------------------------------
-
-def _band_condition(band: str, params: dict[str, Any]) -> str:
-    """'17p13.1' matches that band and ranges starting there; '17p13' also its sub-bands 17p13.x."""
-    params.update(band=band, band_range=band + "-")
-    if "." in band:
-        return "(g.cytoband = $band OR g.cytoband STARTS WITH $band_range)"
-    params["band_sub"] = band + "."
-    return "(g.cytoband = $band OR g.cytoband STARTS WITH $band_range OR g.cytoband STARTS WITH $band_sub)"
+def _order(kind: Kind) -> str:
+    """ORDER BY over the shown columns: by position where records have one, else by title."""
+    shown = kind.table.show or (kind.key,)
+    wanted = ["chromosome", "start", kind.title] if kind.located else [kind.title]
+    return ", ".join(q(c) for c in wanted if c in shown) or "`key`"
 
 
-def _gene_query(spec: QuerySpec, params: dict[str, Any]) -> tuple[str, str]:
-    terms = spec.terms
-    patterns, conditions = ["(g:Gene)"], []
-    if terms.go_id:
-        patterns[0] += "-[:ANNOTATED_WITH]->(go:GoTerm)"
-        params["go_id"] = terms.go_id
-        conditions.append("go.go_id = $go_id")
-    if spec.disease or spec.subject == "diseases":
-        patterns.append("(g)-[:ASSOCIATED_WITH]->(d:Disease)")
-        if spec.disease:
-            params["disease"] = spec.disease
-            conditions.append("d.name_lc = $disease")
-        else:
-            conditions.append("d.name IS NOT NULL")
-    if terms.region:
-        chrom, start, end = terms.region
-        params.update(chromosome=chrom, region_start=start, region_end=end)
-        conditions.append("g.chromosome = $chromosome AND g.start <= $region_end AND g.`end` >= $region_start")
-    elif terms.cytoband:
-        conditions.append(_band_condition(terms.cytoband, params))
-    elif terms.chromosome:
-        params["chromosome"] = terms.chromosome
-        conditions.append("g.chromosome = $chromosome")
-    if terms.locus:
-        prop, params["locus"] = terms.locus
-        conditions.append(f"g.{prop} = $locus")
-    match = "MATCH " + ", ".join(patterns) + (" WHERE " + " AND ".join(conditions) if conditions else "")
-    if spec.subject in {"chromosomes", "diseases"}:
-        column, alias = ("g.chromosome", "chromosome") if spec.subject == "chromosomes" else ("d.name", "disease")
-        if spec.aggregate == "count":
-            return f"{match} RETURN count(DISTINCT {column}) AS {spec.subject}", "count"
-        limit = f" LIMIT {int(spec.limit)}" if spec.limit else ""
-        return (f"{match} RETURN {column} AS {alias}, count(DISTINCT g.gene_id) AS genes "
-                f"ORDER BY genes DESC, {alias}{limit}"), ("top" if spec.aggregate == "top" else spec.subject)
-    if spec.aggregate == "count":  # the graph holds NCBI's and GENCODE's genes too: say how many HGNC lacks
-        return (f"{match} RETURN count(DISTINCT g.gene_id) AS genes, "
-                "count(DISTINCT CASE WHEN g.hgnc_id IS NULL THEN g.gene_id END) AS without_an_HGNC_symbol"), "count"
-    return (f"{match} RETURN DISTINCT g.symbol AS symbol, g.name AS name, g.chromosome AS chromosome, "
-            "g.cytoband AS cytoband, g.start AS start ORDER BY chromosome, start, symbol"), "genes"
+def _limit(bound: BoundPlan) -> int:
+    return min(bound.plan.limit or MAX_ROWS, MAX_ROWS)
 
 
-_COLUMNS = {"biosamples": ("biosample", "biosample"), "targets": ("target", "target"), "assays": ("assay", "assay"),
-            "genes": ("target_gene", "symbol")}
+def _records(bound: BoundPlan, params: _Params) -> Query:
+    kind, match = bound.kind, f"MATCH (x:{bound.kind.label})"
+    where = _where("x", bound, params, named=True)
+    cypher = (f"{match}{where} RETURN DISTINCT x.{q(kind.key)} AS `key`, {_show('x', kind)} "
+              f"ORDER BY {_order(kind)} LIMIT {_limit(bound)}")
+    total = Query(f"{match}{where} RETURN count(DISTINCT x) AS total", params.values, "count")
+    return Query(cypher, params.values, "records", total, _others(bound, params))
 
 
-def _record_query(spec: QuerySpec, params: dict[str, Any]) -> tuple[str, str]:
-    """Experiments (e:Experiment) or tracks (t:Track): filters, target set operations, aggregation."""
-    terms = spec.terms
-    tracks = spec.base == "tracks"
-    label, unit, v = ("Track", "tracks", "t") if tracks else ("Experiment", "experiments", "e")
-    conditions = []
-    if terms.assay:
-        if tracks:
-            params["assay"] = TRACK_ASSAY[terms.assay]
-            conditions.append(f"{v}.assay = $assay")
-        else:
-            params["assays"] = ["ChIP-seq", "TF ChIP-seq"] if terms.assay == "ChIP-seq" else [terms.assay]
-            conditions.append(f"{v}.assay IN $assays")
-    targets = [t.lower() for t in terms.targets]
-    setop = terms.target_op if len(targets) > 1 else None
-    if len(targets) == 1:
-        params["target"] = targets[0]
-        conditions.append(f"{v}.target_lc = $target")
-    elif targets:
-        params["targets"] = targets
-        conditions.append(f"{v}.target_lc IN $targets")
-    if terms.biosample:
-        params["biosample"] = terms.biosample
-        conditions.append(f"{v}.biosample_lc CONTAINS $biosample")
-    if terms.transcription_factors:
-        conditions.append(f"{v}.target IS NOT NULL AND NOT {v}.target_lc =~ '{_HISTONE}'")
-    match = f"MATCH ({v}:{label})" + (" WHERE " + " AND ".join(conditions) if conditions else "")
-    subject = spec.subject
-    if setop in {"and", "not"} and subject in {unit, "targets"}:
-        subject = "biosamples"  # 'both X and Y' is asked of the samples that carry the marks
-    if subject in _COLUMNS and not (tracks and subject == "genes"):
-        prop, alias = _COLUMNS[subject]
-        if setop in {"and", "not"}:
-            if setop == "and":
-                params["n_targets"] = len(targets)
-                keep = "size(found) = $n_targets"
-            else:
-                params["included"] = targets[0]
-                excluded = [f"excluded_{i}" for i in range(1, len(targets))]
-                params.update(zip(excluded, targets[1:]))
-                keep = " AND ".join(["$included IN found"] + [f"NOT ${name} IN found" for name in excluded])
-            grouped = (f"{match} WITH {v}.{prop} AS {alias}, collect(DISTINCT {v}.target_lc) AS found, "
-                       f"count({v}) AS {unit} WHERE {keep}")
-            if spec.aggregate == "count":
-                return f"{grouped} RETURN count({alias}) AS {subject}", "count"
-            limit = f" LIMIT {int(spec.limit)}" if spec.limit else ""
-            return (f"{grouped} RETURN {alias}, {unit} ORDER BY {unit} DESC, {alias}{limit}",
-                    "top" if spec.aggregate == "top" else subject)
-        if spec.aggregate == "count":
-            return f"{match} RETURN count(DISTINCT {v}.{prop}) AS {subject}", "count"
-        limit = f" LIMIT {int(spec.limit)}" if spec.limit else ""
-        where = f" AND {v}.{prop} IS NOT NULL" if conditions else f" WHERE {v}.{prop} IS NOT NULL"
-        return (f"{match}{where} RETURN {v}.{prop} AS {alias}, count({v}) AS {unit} "
-                f"ORDER BY {unit} DESC, {alias}{limit}"), ("top" if spec.aggregate == "top" else subject)
-    if spec.aggregate == "count":
-        return f"{match} RETURN count({v}) AS {unit}", "count"
-    if tracks:
-        return (f"{match} RETURN {v}.`index` AS track, {v}.identifier AS identifier, {v}.assay AS assay, "
-                f"{v}.target AS target, {v}.biosample AS biosample ORDER BY track"), "tracks"
-    return (f"{match} RETURN {v}.accession AS accession, {v}.assay AS assay, {v}.target AS target, "
-            f"{v}.biosample AS biosample ORDER BY accession"), "experiments"
+def _group_level(bound: BoundPlan) -> tuple[list[BoundCondition], list[BoundCondition]]:
+    """Conditions on the records, and conditions on the groups of an asked property: once any condition on a
+    property says 'not' or 'all' ('biosamples with CTCF but not POLR2A'), every condition on that property
+    is about the group's set of values."""
+    grouped = {c.on for c in bound.where if c.how == "property" and c.op in {"not", "all"}}
+    return ([c for c in bound.where if c.on not in grouped or c.how != "property"],
+            [c for c in bound.where if c.on in grouped and c.how == "property"])
 
 
-def build(spec: QuerySpec) -> tuple[str, dict[str, Any], str]:
-    """Cypher, its parameters and the kind of result ('count', 'top', 'genes', 'biosamples', ...)."""
-    params: dict[str, Any] = {}
-    cypher, kind = _gene_query(spec, params) if spec.base == "genes" else _record_query(spec, params)
-    return cypher, params, kind
+def _group_hits(condition: BoundCondition, kind: Kind, params: _Params, at: int) -> tuple[list[str], str]:
+    """Per value of a group-level condition, an aggregate that is 1 when some record of the group holds it;
+    and the test over those aggregates."""
+    hits, columns = [], []
+    for value in condition.values:
+        name = f"hit{at + len(hits)}"
+        test = _value_test("x", condition, value.keys, kind, params)
+        columns.append(f"max(CASE WHEN {test} THEN 1 ELSE 0 END) AS {name}")
+        hits.append(f"{name} = 1")
+    if condition.op == "not":
+        return columns, "NOT (" + " OR ".join(hits) + ")"
+    return columns, "(" + (" AND " if condition.op == "all" else " OR ").join(hits) + ")"
 
 
-def summarise(kind: str, rows: list[dict[str, Any]], shown: int = 15) -> str:
-    """One plain sentence over the rows, deterministic."""
+def _values(bound: BoundPlan, params: _Params, count: bool = False) -> Query:
+    """The distinct values of the asked property over the set, each with how many records hold it."""
+    kind, ask = bound.kind, bound.plan.ask
+    prop = kind.properties[ask]
+    records, groups = _group_level(bound)
+    match = f"MATCH (x:{kind.label}){_where('x', bound, params, records, named=True)}"
+    value = "x." + q(ask)
+    if prop.type == "string[]":
+        match += f" UNWIND x.{q(ask)} AS listed"
+        value = "listed"
+    unit = kind.name + "s"
+    if groups:
+        columns, tests = [], []
+        for condition in groups:
+            hit_columns, test = _group_hits(condition, kind, params, len(columns))
+            columns += hit_columns
+            tests.append(test)
+        head = (f"{match} WITH {value} AS {q(ask)}, count(DISTINCT x) AS {unit}, {', '.join(columns)} "
+                f"WHERE {' AND '.join(tests)}")
+        if count:
+            return Query(f"{head} RETURN count({q(ask)}) AS {q(ask + '_count')}", params.values, "count")
+        total = Query(f"{head} RETURN count({q(ask)}) AS total", params.values, "count")
+        return Query(f"{head} AND {q(ask)} IS NOT NULL RETURN {q(ask)}, {unit} ORDER BY {unit} DESC, {q(ask)} "
+                     f"LIMIT {_limit(bound)}", params.values, "values", total)
+    if count:
+        return Query(f"{match} RETURN count(DISTINCT {value}) AS {q(ask + '_count')}", params.values, "count")
+    total = Query(f"{match} RETURN count(DISTINCT {value}) AS total", params.values, "count")
+    not_null = f" WITH {value} AS {q(ask)}, x WHERE {q(ask)} IS NOT NULL"
+    return Query(f"{match}{not_null} RETURN {q(ask)}, count(DISTINCT x) AS {unit} ORDER BY {unit} DESC, {q(ask)} "
+                 f"LIMIT {_limit(bound)}", params.values, "values", total)
+
+
+def _linked(bound: BoundPlan, params: _Params, count: bool = False) -> Query:
+    """Records of the asked linked kind, each with how many records of the set it links to."""
+    kind, link = bound.kind, bound.kind.links[bound.plan.ask]
+    other = kinds()[link.other]
+    where = _where("x", bound, params, named=True)
+    subset = _subset(link, "y", params, shown=True).replace(" AND ", " WHERE ", 1)
+    head = f"MATCH (x:{kind.label}){where} MATCH {_pattern('x', link, 'y', shown=True)}{subset}"
+    unit = kind.name + "s"
+    if count:
+        return Query(f"{head} RETURN count(DISTINCT y) AS {q(link.field + '_count')}", params.values, "count")
+    total = Query(f"{head} RETURN count(DISTINCT y) AS total", params.values, "count")
+    return Query(f"{head} RETURN y.{q(other.key)} AS `key`, {_show('y', other)}, count(DISTINCT x) AS {unit} "
+                 f"ORDER BY {unit} DESC, {q(other.title)} LIMIT {_limit(bound)}", params.values, "linked", total)
+
+
+def _per_record(bound: BoundPlan, params: _Params) -> Query:
+    """get / compare: each named record with the asked property, or with its linked records."""
+    kind, ask = bound.kind, bound.plan.ask
+    named = f"MATCH (x:{kind.label}) WHERE x.{q(kind.key)} IN {params.add([k for n in bound.names for k in n.keys])}"
+    head = f"x.{q(kind.key)} AS `key`, x.{q(kind.title)} AS `title`"
+    if ask is None:
+        columns = ", ".join(f"x.{q(p)} AS {q(p)}" for p in kind.properties if p not in {kind.key, "title"})
+        return Query(f"{named} RETURN {head}, {columns}", params.values, "record")
+    if ask in kind.properties:
+        return Query(f"{named} RETURN {head}, x.{q(ask)} AS {q(ask)}", params.values, "values")
+    if ask == LOCATION:
+        return Query(f"{named} RETURN {head}, x.chromosome AS chromosome, x.start AS start, x.`end` AS `end`, "
+                     "x.strand AS strand, x.assembly AS assembly", params.values, "locations")
+    link = kind.links[ask]
+    other = kinds()[link.other]
+    subset = _subset(link, "y", params, shown=True).replace(" AND ", " WHERE ", 1)
+    return Query(f"{named} MATCH {_pattern('x', link, 'y', shown=True)}{subset} RETURN {head}, y.{q(other.key)} AS `other_key`, "
+                 f"{_show('y', other, 'other_')} ORDER BY `title`, {q('other_' + other.title)}", params.values,
+                 "linked")
+
+
+def _verdicts(bound: BoundPlan, params: _Params) -> Query:
+    """check: each named record, whether every condition holds, and the values the conditions look at."""
+    kind = bound.kind
+    named = f"MATCH (x:{kind.label}) WHERE x.{q(kind.key)} IN {params.add([k for n in bound.names for k in n.keys])}"
+    tests = [f"{condition_expr('x', c, kind, params)} AS {q(f'holds{i}')}" for i, c in enumerate(bound.where)]
+    shown = {c.prop.name for c in bound.where if c.how == "property"} | (
+        {"chromosome", "start", "end"} if any(c.how == "location" for c in bound.where) else set())
+    columns = "".join(f", x.{q(p)} AS {q(p)}" for p in sorted(shown))
+    return Query(f"{named} RETURN x.{q(kind.key)} AS `key`, x.{q(kind.title)} AS `title`{columns}, "
+                 + ", ".join(tests), params.values, "verdicts")
+
+
+def _rank(bound: BoundPlan, params: _Params) -> Query:
+    plan, kind = bound.plan, bound.kind
+    where = _where("x", bound, params, named=True)
+    # rows past the limit are read so that those tied with the last can be kept (tools.query.answer)
+    match, unit, limit = f"MATCH (x:{kind.label}){where}", kind.name + "s", min(plan.limit or 1, MAX_ROWS) + TIES
+    direction = "DESC" if plan.order == "desc" else ""
+    if plan.by:
+        if plan.by in kind.properties:
+            prop = kind.properties[plan.by]
+            value = f"x.{q(plan.by)}"
+            if prop.type == "string[]":
+                match += f" UNWIND x.{q(plan.by)} AS listed"
+                value = "listed"
+            return Query(f"{match} WITH {value} AS {q(plan.by)}, x WHERE {q(plan.by)} IS NOT NULL RETURN {q(plan.by)}, "
+                         f"count(DISTINCT x) AS {unit} ORDER BY {unit} {direction}, {q(plan.by)} LIMIT {limit}",
+                         params.values, "groups")
+        link = kind.links[plan.by]
+        other = kinds()[link.other]
+        subset = _subset(link, "y", params, shown=True).replace(" AND ", " WHERE ", 1)
+        return Query(f"{match} MATCH {_pattern('x', link, 'y', shown=True)}{subset} RETURN y.{q(other.key)} AS `key`, "
+                     f"{_show('y', other)}, count(DISTINCT x) AS {unit} ORDER BY {unit} {direction}, "
+                     f"{q(other.title)} LIMIT {limit}", params.values, "groups")
+    ask = plan.ask
+    if ask in kind.properties:
+        prop = kind.properties[ask]
+        measure = f"size(x.{q(ask)})" if prop.type == "string[]" else f"x.{q(ask)}"
+        return Query(f"{match} WITH x, {measure} AS measure WHERE measure IS NOT NULL RETURN x.{q(kind.key)} AS `key`, "
+                     f"{_show('x', kind)}, measure AS {q(ask)} ORDER BY measure {direction}, x.{q(kind.title)} "
+                     f"LIMIT {limit}", params.values, "ordered")
+    link = kind.links[ask]
+    subset = _subset(link, "y", params, shown=True)
+    return Query(f"{match} WITH x, COUNT {{ MATCH {_pattern('x', link, 'y', shown=True)} WHERE true{subset} }} AS measure "
+                 f"RETURN x.{q(kind.key)} AS `key`, {_show('x', kind)}, measure AS {q(ask + '_count')} "
+                 f"ORDER BY measure {direction}, x.{q(kind.title)} LIMIT {limit}", params.values, "ordered")
+
+
+def _nearest(bound: BoundPlan, params: _Params, anchor: Span) -> Query:
+    kind = bound.kind
+    if not kind.located:
+        raise GeneverseError(f"A {kind.name} has no position to be near to.")
+    others = [c for c in bound.where if not (c.how == "location" and anchor in c.spans)]
+    conditions = _where("x", bound, params, others)
+    near = [f"x.chromosome = {params.add(anchor.chromosome)}", "x.assembly = 'GRCh38'", "x.start IS NOT NULL"]
+    if anchor.gene_id:
+        near.append(f"x.{q(kind.key)} <> {params.add(anchor.gene_id)}")
+    where = conditions + (" AND " if conditions else " WHERE ") + " AND ".join(near)
+    start, end = params.add(anchor.start), params.add(anchor.end)
+    distance = (f"CASE WHEN x.`end` < {start} THEN {start} - x.`end` WHEN x.start > {end} THEN x.start - {end} "
+                "ELSE 0 END")
+    return Query(f"MATCH (x:{kind.label}){where} WITH x, {distance} AS distance RETURN x.{q(kind.key)} AS `key`, "
+                 f"{_show('x', kind)}, distance ORDER BY distance, x.start LIMIT {min(bound.plan.limit or 1, MAX_ROWS)}",
+                 params.values, "nearest")
+
+
+def compile_plan(bound: BoundPlan, anchor: Span | None = None) -> Query:
+    """The read query that answers a bound plan (graph operations only)."""
+    plan, params = bound.plan, _Params()
+    if plan.op == "nearest":
+        if anchor is None:
+            raise GeneverseError("Nearest to what? Name a gene or a position (chr7:117,500,000).")
+        return _nearest(bound, params, anchor)
+    if plan.op == "check":
+        return _verdicts(bound, params) if bound.where else _per_record(bound, params)
+    if plan.op in {"get", "compare"}:
+        return _per_record(bound, params)
+    if plan.op == "rank":
+        return _rank(bound, params)
+    counting = plan.op == "count"
+    if plan.ask and plan.ask in bound.kind.properties:
+        return _values(bound, params, count=counting)
+    if plan.ask and plan.ask in bound.kind.links:
+        return _linked(bound, params, count=counting)
+    if plan.ask == LOCATION:
+        raise GeneverseError("Ask for the chromosome, cytoband or coordinates of records, not their location.")
+    if counting:
+        return Query(f"MATCH (x:{bound.kind.label}){_where('x', bound, params, named=True)} "
+                     f"RETURN count(DISTINCT x) AS {q(bound.kind.name + 's')}", params.values, "count",
+                     others=_others(bound, params))
+    return _records(bound, params)
+
+
+def summarise(rows: list[dict[str, Any]], shown: int = 15) -> str:
+    """One plain sentence over the rows of a query typed by a user."""
     if not rows:
         return "No matching records in the graph."
-    if kind == "count" or (len(rows) == 1 and len(rows[0]) == 1):
-        (label, value), *parts = rows[0].items()
-        of_them = "".join(f", {part} of them {name.replace('_', ' ')}" for name, part in parts if part)
-        return f"{value} {label.replace('_', ' ')}{of_them}."
-    first, *rest = rows[0]
-
-    def named(row: dict[str, Any]) -> str:
-        return f"chr{row[first]}" if first == "chromosome" else str(row[first])
-
-    if kind == "top" and rest:
-        measure = rest[-1]
-        if len(rows) == 1:
-            return f"{named(rows[0])} has the most {measure} ({rows[0][measure]})."
-        ranked = ", ".join(f"{named(r)} ({r[measure]})" for r in rows[:shown])
-        return f"Top {len(rows)} {first}s by {measure}: {ranked}."
-    values = [named(r) for r in rows[:shown]]
+    if len(rows) == 1 and len(rows[0]) == 1:
+        (label, value), = rows[0].items()
+        return f"{value} {label.replace('_', ' ')}."
+    first = next(iter(rows[0]))
+    values = [str(r[first]) for r in rows[:shown]]
     more = f" and {len(rows) - shown} more" if len(rows) > shown else ""
-    noun = kind if kind in {"biosamples", "targets", "assays", "genes", "experiments", "tracks", "diseases",
-                            "chromosomes"} else "rows"
-    return f"{len(rows)} {noun}: {', '.join(values)}{more}."
+    return f"{len(rows)} rows: {', '.join(values)}{more}."

@@ -39,7 +39,8 @@ _GENERIC_SAMPLE_WORDS = {"tissue", "tissues", "cell", "cells", "line", "lines", 
 LOCUS_TYPES: list[tuple[re.Pattern[str], tuple[str, str]]] = [
     (re.compile(r"\bnon-?protein[- ]coding|\bnon-?coding(?: RNA)?s?\b|\bncRNAs?\b", re.IGNORECASE),
      ("locus_group", "non-coding RNA")),
-    (re.compile(r"\bprotein[- ]coding\b|\bcoding genes?\b|\bgenes? (?:with|that encode) (?:a )?protein",
+    (re.compile(r"\bprotein[- ]?coding\b|\bcoding genes?\b|\b(?:encod\w*|cod(?:e|es|ing|in)\b(?:\s+for)?|gives?\s+rise\s+to|"
+                r"makes?|produces?|translated\s+into)\s+(?:a\s+|an?y\s+|for\s+a\s+)?(?:protein|polypeptide)s?\b",
                 re.IGNORECASE), ("locus_group", "protein-coding gene")),
     (re.compile(r"\bmicro-?RNAs?\b|\bmiRNAs?\b|\bmirs?\b", re.IGNORECASE), ("locus_type", "RNA, micro")),
     (re.compile(r"\blong non-?coding(?: RNAs?)?\b|\blncRNAs?\b|\blincRNAs?\b", re.IGNORECASE),
@@ -240,7 +241,10 @@ def link_disease(text: str, graph, phrase: str | None = None) -> LinkedDisease |
             continue
         key = " ".join(gram)
         if key in names:
-            return LinkedDisease(name=names[key], span=(tokens[i][1], tokens[i + size - 1][2]))
+            start = tokens[i][1]
+            if kind := re.search(r"\btype\s+$", text[:start], re.IGNORECASE):  # 'Type 2 diabetes mellitus'
+                start = kind.start()
+            return LinkedDisease(name=names[key], span=(start, tokens[i + size - 1][2]))
     if phrase and len(phrase) >= 5 and phrase in text:
         found = graph.disease_names.search(phrase, limit=1)
         if found:

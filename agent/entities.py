@@ -7,10 +7,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from agent.mentions import Mentions, link_mentions, link_names, name_spans
 from kg.identifiers import ENSEMBL_GENE, UNIPROT_ACCESSION
 from tools.query.vocabulary import (
     CYTOBAND,
     GO_ID,
+    LOCUS_TYPES,
     MAX_WORDS,
     REGION,
     LinkedDisease,
@@ -43,6 +45,8 @@ class LinkedEntities(BaseModel):
     aspect: Literal["BP", "MF", "CC"] | None = None
     identifier_kind: Literal["hgnc", "entrez", "ensembl", "uniprot", "omim"] | None = Field(
         None, description="which identifier the question asks for")
+    mentions: Mentions = Field(Mentions(), description="gene groups, cell types, fields, kinds, positions, "
+                               "distances and counts the question names")
 
     @property
     def gene(self) -> LinkedGene | None:
@@ -66,7 +70,9 @@ encode profiled
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 NOT_GENE_TOKENS = {"DNA", "RNA", "MRNA", "GO", "ID", "IDS", "TF", "TFS", "CHIP", "CHIP-SEQ", "DNASE", "DNASE-SEQ",
                    "ATAC", "ATAC-SEQ", "CAGE", "RNA-SEQ", "HGNC", "OMIM", "MIM", "NCBI", "ENCODE", "GRCH38", "HG19",
-                   "HG38", "TRUE", "NA", "FALSE", "BP", "MF", "CC", "UTR", "SNP"}
+                   "HG38", "TRUE", "NA", "FALSE", "BP", "MF", "CC", "UTR", "SNP", "HPO", "CLINVAR", "GTEX", "MEDGEN",
+                   "ORPHANET", "UNIPROT", "ENSEMBL", "MONDO", "REFSEQ", "MANE", "GENCODE", "ENTREZ", "TSS", "MB",
+                   "KB"}
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_.@/]*[A-Za-z0-9]|[A-Za-z0-9]")
 _LABELLED_IDS: list[tuple[re.Pattern[str], str]] = [
@@ -110,6 +116,7 @@ def _sentence_start(text: str, at: int) -> bool:
 
 
 _CHUNK = re.compile(r"\S+")
+_LISTED = re.compile(r"\s*(?:,|and|or|vs\.?|versus|&|/)\s*(?:and\s+)?", re.IGNORECASE)
 _ROMAN = re.compile(r"X?(?:IX|IV|V?I{1,3}|V)[A-H]?")
 _AFTER_KIND = re.compile(r"\b(?:type|class|group|grade|stage)\s+$", re.IGNORECASE)
 _FILE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".pdb", ".cif", ".mmcif", ".ent",
@@ -131,11 +138,13 @@ def _link(graph, mention: str) -> LinkedGene | None:
                       alternatives=[c.symbol for c in resolution.others])
 
 
-def link_genes(question: str, graph, omics: OmicsTerms | None = None) -> tuple[list[LinkedGene], list[str]]:
-    """Genes named in the question, in order of mention, and gene-like mentions that resolve to nothing."""
+def link_genes(question: str, graph, omics: OmicsTerms | None = None,
+               reserved: list[tuple[int, int]] = ()) -> tuple[list[LinkedGene], list[str]]:
+    """Genes named in the question, in order of mention, and gene-like mentions that resolve to nothing;
+    words inside the `reserved` spans (names of several words) are not read as genes."""
     linked: list[LinkedGene] = []
     unresolved: list[str] = []
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = list(reserved)
     looked_up: dict[str, LinkedGene | None] = {}
 
     def link(mention: str) -> LinkedGene | None:  # a name repeated in the question is looked up once
@@ -183,14 +192,22 @@ def link_genes(question: str, graph, omics: OmicsTerms | None = None) -> tuple[l
         if not _looks_like_gene(token, start_of_sentence):
             continue
         add(link(token), m.span(), token)
-    if not linked:  # a question typed in lower case ('which chromosome is xist on'): official symbols only
-        for m in _TOKEN.finditer(question):
-            token = m.group(0).rstrip(".")
-            if token.islower() and len(token) >= 3 and token not in STOPWORDS and token.upper() not in NOT_GENE_TOKENS:
-                gene = link(token)
-                if gene is not None and gene.reason == "official" and all(g.gene_id != gene.gene_id for g in linked):
-                    linked.append(gene.model_copy(update={"span": m.span()}))
-                    unresolved = [u for u in unresolved if u.lower() != token]
+    # A question typed in lower case ('which chromosome is xist on'): official symbols only, when no gene was
+    # found otherwise or the word is listed beside a gene that was ('prepl and supt7l').
+    spans = [g.span for g in linked if g.span]
+    for m in _TOKEN.finditer(question):
+        token = m.group(0).rstrip(".")
+        if not (token.islower() and len(token) >= 3 and token not in STOPWORDS
+                and token.upper() not in NOT_GENE_TOKENS) or any(s <= m.start() < e for s, e in reserved):
+            continue
+        listed = any(_LISTED.fullmatch(question[m.end():s]) or _LISTED.fullmatch(question[e:m.start()])
+                     for s, e in spans)
+        if spans and not listed:
+            continue
+        gene = link(token)
+        if gene is not None and gene.reason == "official" and all(g.gene_id != gene.gene_id for g in linked):
+            linked.append(gene.model_copy(update={"span": m.span()}))
+            unresolved = [u for u in unresolved if u.lower() != token]
     return sorted(linked, key=lambda g: g.span or (0, 0)), unresolved
 
 
@@ -241,20 +258,26 @@ def masked(question: str, entities: LinkedEntities) -> str:
 
 
 def link_entities(question: str, graph) -> LinkedEntities:
+    names = link_names(question, graph)
     omics = extract_terms(question, graph)
-    genes, unresolved = link_genes(question, graph, omics)
+    genes, unresolved = link_genes(question, graph, omics, reserved=name_spans(names))
     lowered = question.lower()
     aspect = next((a for a, pattern in _ASPECTS if re.search(pattern, lowered)), None)
     kind = next((k for k, pattern in _ID_KINDS if re.search(pattern, lowered)), None)
     disease: LinkedDisease | None = link_disease(question, graph, phrase=disease_phrase(question))
     gene_spans = [g.span for g in genes if g.span]
-    if disease and any(s < disease.span[1] and disease.span[0] < e for s, e in gene_spans):
+    if disease and any(s < disease.span[1] and disease.span[0] < e for s, e in gene_spans + name_spans(names)):
         disease = None  # a gene symbol that is also a condition's name ('ALS2') is the gene
     if disease:  # capitalised words of a disease name are not unknown genes
         named = question[disease.span[0]:disease.span[1]]
         unresolved = [u for u in unresolved if u not in named]
     paths = [c for c in (m.group(0).strip("?,;:!'\"") for m in _CHUNK.finditer(question)) if is_path(c)]
-    return LinkedEntities(genes=genes, unresolved=unresolved, omics=omics,
+    taken = gene_spans + ([disease.span] if disease else []) + [m.span() for m in REGION.finditer(question)] + \
+        [m.span() for pattern, _ in LOCUS_TYPES for m in pattern.finditer(question)]
+    mentions = link_mentions(question, graph, taken, names)
+    unresolved = [u for u in unresolved if not any(question[s:e].find(u) >= 0 for _, (s, e) in
+                                                   mentions.gene_groups + mentions.cell_types)]
+    return LinkedEntities(genes=genes, unresolved=unresolved, omics=omics, mentions=mentions,
                           go_terms=link_go_terms(question, graph) if re.search(r"\bGO\b|annotat|term", question)
                           else [], disease=disease.name if disease else None,
                           disease_span=disease.span if disease else None, paths=paths, aspect=aspect,

@@ -12,13 +12,19 @@ from pydantic import BaseModel
 
 from agent.answer import AgentAnswer, Correction, Provenance
 from agent.entities import LinkedEntities, LinkedGene, link_entities
-from agent.router import RouteDecision, route_question
+from agent.entities import masked as masked_genes
+from agent.intent import intent_model
+from agent.mentions import respell
+from agent.parse import CONFIDENT, ParsedPlan, known_words, parse
+from agent.router import CAPABILITIES, RouteDecision, fixed_route, llm_route, understood
 from kg.errors import GeneNotFound, GeneverseError, ReadOnlyViolation
 from tools import gene_facts
 from tools.correction import correct_text, tidy_draft
 from tools.describe import describe_gene
 from tools.llm import DESCRIBE_PROMPT, LLMConfig, load_llm
-from tools.registry import REGISTRY, SlotUnavailable, ToolContext, ToolOutcome
+from tools.omics_query import QueryResult, UnparsedQuestion, run_query
+from tools.query.plan import DECLINE_WORDS, Plan
+from tools.registry import REGISTRY, SlotUnavailable, ToolContext, ToolOutcome, tool_for
 
 __all__ = ["AgentState", "GeneverseAgent", "SlotUnavailable", "ToolOutcome"]
 
@@ -35,6 +41,7 @@ class AgentState(TypedDict, total=False):
     history: list[AgentAnswer]
     describe: DescribeRequest
     entities: LinkedEntities
+    parsed: ParsedPlan
     decision: RouteDecision
     outcome: ToolOutcome
     error: str
@@ -44,9 +51,7 @@ class AgentState(TypedDict, total=False):
 
 REPLY_SYSTEM = ("You answer questions about human genes in one or two sentences, using only the facts given. "
                 "Do not add facts that are not given.")
-FOLLOW_UP_ROUTES = {"official_symbol", "chromosome", "cytoband", "protein_coding", "diseases_of_gene", "go_terms",
-                    "describe"}
-_FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about)\b", re.IGNORECASE)
+_FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about|same for|and for)\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(?:it|its|this gene|that gene|the gene|the same gene|they|their)\b", re.IGNORECASE)
 
 
@@ -55,12 +60,13 @@ class GeneverseAgent:
     `generator` is the text model to use (loaded from `llm_config` on first use when not given)."""
 
     def __init__(self, graph, llm_config: LLMConfig | None = None, use_llm: bool = False, tidy_drafts: bool = True,
-                 generator=None):
+                 generator=None, model_parser=None):
         self.graph = graph
         self.llm_config = llm_config or LLMConfig.from_env()
         self.use_llm = use_llm
         self.tidy_drafts = tidy_drafts
         self._generator = generator
+        self.model_parser = model_parser  # the fine-tuned semantic parser, asked when the rules are unsure
         self.chat_model = None
         if use_llm:
             self.chat_model = self.generator().chat_model()
@@ -133,45 +139,83 @@ class GeneverseAgent:
                                           hgnc_id=best.hgnc_id, reason="official")
         return None
 
+    # --- understanding: question -> typed plan ------------------------------------------------------------
+
+    def understand(self, question: str, entities: LinkedEntities | None = None) -> ParsedPlan:
+        """The question's typed plan: the rules' when they are confident, else the model parser's if it
+        validates and runs, else the rules' best reading with what was not understood."""
+        respelt = respell(question, known_words(self.graph))
+        if respelt != question or entities is None:
+            question, entities = respelt, link_entities(respelt, self.graph)
+        scores = intent_model().scores(masked_genes(question, entities))
+        parsed = parse(question, entities, self.graph, route=scores[0].route, route_score=scores[0].score)
+        if parsed.confidence >= CONFIDENT or self.model_parser is None or (parsed.plan and parsed.plan.op == "decline"):
+            return parsed
+        proposed = self.model_parser.parse(question, self.graph)
+        if proposed.plan is not None:
+            return proposed.model_copy(update={"reason": f"{proposed.reason}; the rules were unsure ({parsed.reason})"})
+        return parsed
+
+    def plan_of(self, question: str) -> Plan | None:
+        """The plan a question reads as, for tools that take questions (the omics query tool)."""
+        parsed = self.understand(question)
+        return parsed.plan if parsed.confidence >= CONFIDENT or parsed.parser == "model" else None
+
     def _route(self, state: AgentState) -> dict:
         if "describe" in state:
             request = state["describe"]
             return {"decision": RouteDecision(route="describe", args={"gene": request.symbol},
                                               reason="a description was asked for")}
-        decision = route_question(state["question"], state["entities"], self.chat_model)
-        decision = self._follow_up(state, decision)
-        if decision.route == "unknown":
-            if self.use_llm:  # an open question may still be a query the model can write
-                return {"decision": RouteDecision(route="omics_query", args={"question": state["question"]},
-                                                  reason=decision.reason + "; trying text-to-Cypher", by="rules")}
-            entities = state["entities"]
-            if entities.unresolved and not entities.genes:  # the question names a gene the graph does not have
-                missing = entities.unresolved[0]
-                reason = str(GeneNotFound(missing, self.graph.closest_symbols(missing)))
-                return {"decision": decision, "error": f"Cannot answer: {reason}"}
-            return {"decision": decision, "error": f"Cannot answer: {decision.reason}"}
-        return {"decision": decision}
+        question, entities = state["question"], state["entities"]
+        if (decision := fixed_route(question, entities)) is not None:
+            return {"decision": decision}
+        if self.chat_model is not None and (decision := llm_route(question, entities, self.chat_model)):
+            return {"decision": decision}
+        parsed = self._follow_up(state, self.understand(question, entities))
+        plan = parsed.plan
+        if plan is not None and plan.op == "decline":
+            decision = RouteDecision(route="unknown", reason=parsed.reason, by=parsed.parser, plan=plan.model_dump(
+                exclude_defaults=True), confidence=parsed.confidence)
+            refused = plan.decline == "write"
+            text = ("the graph is read-only: a request to change it is refused, and nothing was changed" if refused
+                    else f"{parsed.reason or DECLINE_WORDS[plan.decline]}.")
+            return {"decision": decision, "parsed": parsed, "refused": refused, "error": f"Cannot answer: {text}"}
+        if plan is None or (parsed.confidence < CONFIDENT and parsed.parser == "rules"):
+            return {"decision": RouteDecision(route="unknown", reason=parsed.reason, by=parsed.parser,
+                                              confidence=parsed.confidence),
+                    "parsed": parsed, "error": f"Cannot answer: {self._not_understood(entities, parsed)}"}
+        tool, args = tool_for(plan)
+        return {"parsed": parsed, "decision": RouteDecision(
+            route=tool.route, args=args, by=parsed.parser, confidence=parsed.confidence, reason=parsed.reason,
+            plan=plan.model_dump(exclude_defaults=True, mode="json"))}
 
-    def _follow_up(self, state: AgentState, decision: RouteDecision) -> RouteDecision:
-        """'What about BRCA1?' after a fact question asks the same question of the new gene."""
+    def _not_understood(self, entities: LinkedEntities, parsed: ParsedPlan) -> str:
+        if entities.unresolved and not entities.genes:  # the question names a gene the graph does not have
+            missing = entities.unresolved[0]
+            return str(GeneNotFound(missing, self.graph.closest_symbols(missing)))
+        linked = understood(entities)
+        said = f"understood {linked}, but not all of the question" if linked else \
+            "no gene, identifier or omics term recognised"
+        return f"{said} ({parsed.reason}). {CAPABILITIES}"
+
+    def _follow_up(self, state: AgentState, parsed: ParsedPlan) -> ParsedPlan:
+        """'What about BRCA1?' after a question about one gene asks the same of the new gene."""
         history, gene = state.get("history") or [], state["entities"].gene
-        if decision.route != "gene_overview" or not history or gene is None or not _FOLLOW_UP.match(state["question"]):
-            return decision
-        previous = history[-1].route
-        if previous in FOLLOW_UP_ROUTES:
-            key = "name" if previous == "official_symbol" else "gene"
-            return RouteDecision(route=previous, args={key: gene.mention if key == "name" else gene.symbol},
-                                 reason=f"follow-up of a {previous} question")
-        return decision
+        if not history or gene is None or not _FOLLOW_UP.match(state["question"]) or len(state["entities"].genes) != 1:
+            return parsed
+        previous = history[-1].provenance.plan
+        if not previous or len(previous.get("names", [])) != 1:
+            return parsed
+        plan = Plan.model_validate(previous | {"names": [gene.mention]})
+        return ParsedPlan(plan=plan, parser=parsed.parser, confidence=max(parsed.confidence, CONFIDENT),
+                          reason=f"follow-up of the previous {plan.op} question")
 
     def _context(self, state: AgentState) -> ToolContext:
-        entities = state.get("entities")
         request = state.get("describe")
         describe = (partial(self._description, draft=request.draft, grounded=request.grounded) if request
                     else partial(self._description, draft=self.use_llm))
         return ToolContext(graph=self.graph, llm=self.generator() if self.use_llm else None, describe=describe,
-                           terms=entities.omics if entities else None, disease=entities.disease if entities else None,
-                           question=state["question"])
+                           plan_of=self.plan_of, question=state["question"])
 
     def _tool(self, state: AgentState) -> dict:
         decision = state["decision"]
@@ -215,14 +259,23 @@ class GeneverseAgent:
         if "error" in state:
             tool = "describe.describe_gene" if "describe" in state else route
             result = AgentAnswer(question=question, answer=None, text=state["error"], route=route,
-                                 provenance=Provenance(tool=tool, model=self._model_name()), error=state["error"],
-                                 refused=state.get("refused", False))
+                                 provenance=Provenance(tool=tool, model=self._model_name(),
+                                                       plan=decision.plan if decision else None,
+                                                       parser=decision.by if decision else None,
+                                                       confidence=decision.confidence if decision else None),
+                                 error=state["error"], refused=state.get("refused", False))
             return {"result": result}
         outcome = state["outcome"]
+        parsed = state.get("parsed")
         result = AgentAnswer(
             question=question, answer=outcome.answer, text=outcome.text, route=route, rows=outcome.rows,
+            rows_total=outcome.rows_total if outcome.rows_total is not None else
+            (len(outcome.rows) if outcome.rows is not None else None),
             provenance=Provenance(tool=outcome.tool, records=outcome.records, corrections=outcome.corrections,
-                                  model=outcome.model, cypher=outcome.cypher))
+                                  model=outcome.model, cypher=outcome.cypher, plan=decision.plan if decision else None,
+                                  parser=decision.by if decision else None,
+                                  confidence=decision.confidence if decision else None,
+                                  understood=parsed.reason if parsed else None))
         return {"result": result}
 
     def _model_name(self) -> str | None:
@@ -248,6 +301,25 @@ class GeneverseAgent:
                            records=[gene_facts.gene_record_id(gene)], model=generator.name, corrections=corrections)
 
     # --- public API ---------------------------------------------------------------------------------------
+
+    def query(self, question: str) -> QueryResult:
+        """A question as one read-only query (the `query` command, HTTP /query, MCP query): Cypher as typed,
+        else the question's plan, else the language model's Cypher when one is in the loop."""
+        question = question.strip()
+        parsed = self.understand(question)
+        plan = parsed.plan if parsed.plan is not None and (
+            parsed.confidence >= CONFIDENT or parsed.parser == "model" or parsed.plan.op == "decline") else None
+        if plan is not None and plan.op == "tool":
+            raise UnparsedQuestion(question, f"it asks for {plan.tool}, which is not a graph query (use ask)")
+        if plan is not None and plan.op == "decline" and plan.decline != "write":
+            raise UnparsedQuestion(question, parsed.reason)
+        if plan is None and not self.use_llm and parsed.reason:
+            from tools.omics_query import looks_like_cypher
+            from tools.query.guard import write_request
+
+            if not looks_like_cypher(question) and not write_request(question):
+                raise UnparsedQuestion(question, parsed.reason)
+        return run_query(question, self.graph, llm=self.generator() if self.use_llm else None, plan=plan)
 
     def ask(self, question: str, history: list[AgentAnswer] | None = None) -> AgentAnswer:
         question = question.strip()

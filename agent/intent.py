@@ -48,6 +48,7 @@ class IntentModel:
         self.labels = sorted(set(self.routes))
         self.vectors = self._exemplar_vectors([text for _, text in exemplars])
         self.words = sorted({w.lower() for _, text in exemplars for w in _WORD.findall(text) if len(w) >= 4})
+        self._word_set = set(self.words)
         self.members = {label: np.array([i for i, r in enumerate(self.routes) if r == label]) for label in self.labels}
 
     def _exemplar_vectors(self, texts: list[str]) -> np.ndarray:
@@ -74,6 +75,11 @@ class IntentModel:
             hit = process.extractOne(lowered, self.words, scorer=fuzz.ratio, score_cutoff=80)
             return hit[0] if hit else word
         return _WORD.sub(fix, text)
+
+    def known(self, word: str) -> bool:
+        """The word occurs in the exemplars (or is a misspelling of one that does)."""
+        lowered = word.lower()
+        return lowered in self._word_set or (len(lowered) >= 5 and self.respell(lowered) != lowered)
 
     def scores(self, text: str) -> list[IntentScore]:
         """Every route with its score, best first."""

@@ -1,5 +1,6 @@
-"""Which varied omics questions `geneverse query` (the query builder alone) and `geneverse ask` (the agent)
-answer, and with what: prints each question's route, result size and summary, and the counts answered.
+"""Which varied omics questions `geneverse query` and `geneverse ask` answer, and with what: prints each
+question's route, result size and summary, and the counts answered. Both read the question into the same
+typed plan; `query` answers with the query's rows, `ask` with the agent's reply.
 
     python -m evals.agent.bench_omics [--questions evals/agent/omics_questions.txt]
 
@@ -19,7 +20,6 @@ def main() -> None:
     from agent.graph import GeneverseAgent
     from kg.errors import GeneverseError
     from kg.graph import open_graph
-    from tools.omics_query import run_query
 
     graph = open_graph()
     agent = GeneverseAgent(graph)
@@ -28,7 +28,7 @@ def main() -> None:
     by_query = by_ask = 0
     for question in questions:
         try:
-            result = run_query(question, graph)
+            result = agent.query(question)
             query_ok, query_said = bool(result.rows), result.summary
         except GeneverseError as err:
             query_ok, query_said = "holds no" in str(err), f"error: {err}"

@@ -22,7 +22,7 @@ ROUTES = {
     "entrez_symbol": "official_symbol", "hgnc_symbol": "official_symbol", "uniprot_symbol": "official_symbol",
     "chromosome": "chromosome", "cytoband": "cytoband", "protein_coding": "protein_coding",
     "diseases_of_gene": "diseases_of_gene", "genes_of_disease": "genes_of_disease", "go_enrichment": "go_enrichment",
-    "tracks_count": "omics_query", "chip_biosamples": "omics_query", "cytoband_genes": "omics_query",
+    "tracks_count": "query_plan", "chip_biosamples": "query_plan", "cytoband_genes": "query_plan",
 }
 
 _NAME_TO_SYMBOL = [

@@ -143,7 +143,7 @@ def _omics_items(graph, sample: Callable) -> Iterator[tuple[str, str, Any, str]]
     bands = sorted({g["cytoband"] for g in _genes(graph)
                     if g["cytoband"] and re.fullmatch(r"(?:\d{1,2}|X|Y)[pq]\d{1,2}\.\d{1,3}", g["cytoband"])})
     for band in sample(bands):
-        symbols = sorted({g.symbol for g in graph.genes_in_cytoband(band)})
+        symbols = sorted({g.symbol for g in graph.genes_in_cytoband(band) if g.hgnc_id})  # lists hold HGNC genes
         if 1 <= len(symbols) <= 40:
             yield "cytoband_genes", band, symbols, "set"
 

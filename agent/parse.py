@@ -23,8 +23,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from agent.encoder import packaged_vocabulary
 from agent.entities import LinkedEntities
-from agent.intent import IntentScore, intent_model
+from agent.intent import IntentScore, exemplar_words
 from agent.mentions import fields_of, name_spans, noun_kind, phrase_words
 from tools.query.builder import NotInData
 from tools.query.plan import DECLINE_WORDS, LOCATION, Plan, field_kind, kinds
@@ -59,8 +60,6 @@ _SPECIES = (r"mouse|mice|murine|mus musculus|rat|rats|rattus|zebrafish|danio|dro
             r"xenopus|frog|pig|porcine|dog|canine|cow|bovine|cattle|sheep|horse|macaque|rhesus|chimp(?:anzee)?|"
             r"primate|e\.? coli|bacteri(?:a|al|um)|viral|virus")
 DECLINES: list[tuple[str, re.Pattern[str]]] = [
-    ("write", re.compile(r"^\s*(?:please\s+)?(?:delete|remove|drop|erase|rename|change|update|set|insert|add|"
-                         r"create|merge|modify|overwrite|forget|make\s+\S+\s+(?:be|on))\b", re.IGNORECASE)),
     ("variant", re.compile(r"\brs\d{3,}\b|\bSNPs?\b|\b[ACGT]+\s*>\s*[ACGT]+\b|\bc\.\d+[ACGT]>|\bp\.[A-Z][a-z]{2}\d+")),
     ("other_species", re.compile(rf"\b(?:{_SPECIES})\b|\b(?:ortholog|orthologue|homolog|homologue)s?\b",
                                  re.IGNORECASE)),
@@ -253,9 +252,8 @@ def known_words(graph) -> frozenset[str]:
         "MATCH (g:GeneGroup) RETURN g.name AS name")), *graph.disease_names.primary.values()]
     vocabulary = {w for name in names for w in re.findall(r"[a-z]{6,}", name.lower())}
     # the encoder's whole-word pieces: ordinary English words ('design') are not misspellings of others
-    english = {w for w in intent_model().encoder.tokenizer.get_vocab() if w.isalpha() and len(w) >= 6}
-    return phrase_words() | frozenset(intent_model().words) | frozenset(cues.split()) | frozenset(vocabulary) | \
-        frozenset(english)
+    english = {w for w in packaged_vocabulary() if w.isalpha() and len(w) >= 6}
+    return phrase_words() | exemplar_words() | frozenset(cues.split()) | frozenset(vocabulary) | frozenset(english)
 
 
 # --- what is asked ----------------------------------------------------------------------------------------
@@ -591,6 +589,10 @@ def parse(question: str, entities: LinkedEntities, graph,
     items = mentions(question, entities, graph)
     genes = [i for i in items if i.kind == "gene"]
     symbols = [g.extra["symbol"] for g in genes]
+    covered = [question[slice(*i.span)].lower() for i in items]
+    unknown = [u for u in entities.unresolved if not any(u.lower() in c for c in covered)]
+    if unknown and not genes:
+        return ParsedPlan(confidence=0.0, reason=f"'{unknown[0]}' names no gene in the graph")
     if _TRACK_REQUEST.search(question) and len(genes) == 1 and not _COUNT.search(question):
         where = [{"on": i.kind, "values": [i.value]} for i in items if i.kind in {"assay", "biosample"}]
         where += [{"on": "assay", "values": [i.value]} for i in items if i.kind == "target"][:1]
@@ -617,13 +619,20 @@ def parse(question: str, entities: LinkedEntities, graph,
     plan, unplaced, failure = compose(question, entities, items, op, route)
     if plan is None:
         return ParsedPlan(confidence=0.0, reason=failure or "no plan fits the question")
+    if plan.op in {"list", "rank", "nearest"} and plan.find == "gene" and not (plan.where or plan.names or plan.by):
+        return ParsedPlan(confidence=0.0, reason="it names nothing to choose genes by (all 43,882 genes is never "
+                                                 "the answer)")
     if plan.ask in ASPECT_FIELDS.values() and len(plan.names) >= 3 and plan.op in {"get", "compare"}:
         # the GO processes of a list of genes at once: what stands out among them is an enrichment
         return ParsedPlan(plan=Plan(op="tool", tool="go_enrichment", names=symbols), confidence=0.85,
                           reason="GO terms of several genes: GO enrichment")
-    confidence = 0.95 - (0.3 if unplaced else 0.0)
-    unexplained = _unexplained(question, items, entities)
-    confidence -= 0.08 * len(unexplained)
+    unexplained, content = _unexplained(question, items, entities)
+    # every word the rules could not account for makes the plan less sure, the more so in a short question
+    confidence = 0.95 - (0.3 if unplaced else 0.0) - 0.6 * len(unexplained) / max(1, content)
+    if unexplained and not unplaced and confidence < CONFIDENT:
+        # words the rules do not know may be chat around a question the intent model knows well
+        route()
+        confidence = max(confidence, read[0].score + 0.1)
     reason = f"{plan.op} plan" + (f"; words not understood: {', '.join(unexplained)}" if unexplained else "")
     if unplaced:
         reason += f"; not placed: {', '.join(i.kind + ' ' + str(i.value) for i in unplaced)}"
@@ -741,15 +750,18 @@ _FUNCTION_TEXT = """
 _FUNCTION_WORDS = frozenset(_FUNCTION_TEXT.split())
 
 
-def _unexplained(question: str, items: list[Item], entities: LinkedEntities) -> list[str]:
-    """Content words of the question that no mention, field, kind or operation word accounts for."""
+def _unexplained(question: str, items: list[Item], entities: LinkedEntities) -> tuple[list[str], int]:
+    """Content words of the question that no mention, field, kind or operation word accounts for, and how
+    many content words (and mentions) the question has."""
     covered = [i.span for i in items] + [s for _, s in entities.mentions.fields] + \
         [s for _, s in entities.mentions.nouns] + [s for _, s in entities.mentions.tissues]
     out = []
     for m in _CONTENT.finditer(question):
         word = m.group(0).lower()
-        if any(s <= m.start() < e for s, e in covered) or word in _FUNCTION_WORDS or intent_model().known(word) \
+        if any(s <= m.start() < e for s, e in covered) or word in _FUNCTION_WORDS or word in exemplar_words() \
                 or word in _CUE_WORDS:
             continue
         out.append(m.group(0))
-    return out
+    content = len(items) + len(entities.mentions.fields) + len(out) + sum(
+        1 for m in _CONTENT.finditer(question) if m.group(0).lower() in _CUE_WORDS)
+    return out, content

@@ -50,7 +50,7 @@ from kg.models import Candidate, Gene
 from kg.output import emit, err_console
 from kg.readonly import normalise
 from tools.llm import LLMConfig
-from tools.omics_query import QueryResult, run_query
+from tools.omics_query import QueryResult
 from tools.registry import catalogue
 
 DEFAULT_HOST = "127.0.0.1"
@@ -278,7 +278,6 @@ def create_app(
         graph = agent.graph if agent is not None else open_graph()
     if agent is None:
         agent = GeneverseAgent.from_env(llm=llm, use_llm=use_llm, graph=graph)
-    query_llm = agent.generator() if agent.use_llm else None  # the agent's model writes Cypher too
     graph_counts = graph.stats()
     heavy = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="geneverse-answer")
     lookups = ThreadPoolExecutor(max_workers=LOOKUP_WORKERS, thread_name_prefix="geneverse-lookup")
@@ -314,7 +313,7 @@ def create_app(
 
     def answer_query(question: str) -> QueryResponse:
         # Fullwidth or zero-width letters read as what they look like, for the parser and the guard alike.
-        return cap_rows(run_query(normalise(question), graph, llm=query_llm))
+        return cap_rows(agent.query(normalise(question)))
 
     app = FastAPI(
         title="Geneverse",

@@ -18,10 +18,12 @@ def tools_for_langchain(graph: Any | None = None, generator: Any | None = None) 
     Tools are named by their route (`official_symbol`, `omics_query`, `describe`, ...), take the registry's
     pydantic arguments, and answer with the ToolOutcome as JSON content and the ToolOutcome as artifact; an
     unknown gene, a write attempt or bad arguments come back as the tool's error message."""
+    from agent.graph import GeneverseAgent
     from tools.registry import bound_tools
 
     if graph is None:
         from kg.graph import open_graph
 
         graph = open_graph()
-    return bound_tools(graph, generator)
+    # questions to the omics query tool are read by the agent's parsers, as `geneverse ask` reads them
+    return bound_tools(graph, generator, plan_of=GeneverseAgent(graph, generator=generator).plan_of)

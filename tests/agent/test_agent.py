@@ -49,7 +49,8 @@ def test_enrichment_answer_carries_adjusted_p_values(agent):
 def test_omics_answers_show_their_cypher_and_rows(agent, graph):
     reply = agent.ask("How many Enformer tracks measure H3K27ac?")
     assert reply.answer == str(len(graph.tracks(target="H3K27ac")))
-    assert reply.provenance.tool == "omics_query.parser" and "MATCH (t:Track)" in reply.provenance.cypher
+    assert reply.provenance.tool == "query_plan" and "MATCH (x:Track)" in reply.provenance.cypher
+    assert reply.provenance.plan == {"op": "count", "find": "track", "where": [{"on": "target", "values": ["H3K27ac"]}]}
     biosamples = agent.ask("Which biosamples have POLR2A ChIP-seq?")
     assert {r["biosample"] for r in biosamples.rows} == {e.biosample for e in graph.experiments(assay="ChIP-seq",
                                                                                                target="POLR2A")}

@@ -44,8 +44,9 @@ def test_bad_batch_file_is_one_clear_message(monkeypatch, capsys, tmp_path):
 def test_query_json_prints_cypher_rows_and_summary(monkeypatch, capsys):
     code, out, _ = run(monkeypatch, capsys, "query", "How many Enformer tracks measure H3K27ac?", "--json")
     result = json.loads(out)
-    assert code == 0 and result["cypher"].startswith("MATCH (t:Track)") and result["rows"][0]["tracks"] > 0
-    assert result["summary"].endswith("tracks.")
+    assert code == 0 and result["cypher"].startswith("MATCH (x:Track)") and result["rows"][0]["tracks"] > 0
+    assert result["summary"] == f"{result['rows'][0]['tracks']} Enformer tracks with target H3K27ac."
+    assert result["path"] == "plan" and result["plan"]["find"] == "track"
 
 
 def test_query_write_attempt_is_refused(monkeypatch, capsys):

@@ -1,11 +1,13 @@
-"""Routing: rules over linked entities, and tool calling with scripted chat models from langchain_core."""
+"""Routing: every question reads as a typed plan whose shape picks a registry tool; Cypher, writes and image
+files take fixed routes; tool calling with scripted chat models from langchain_core."""
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from agent.entities import link_entities
-from agent.router import route_question, rule_route
+from agent.graph import GeneverseAgent
+from agent.router import fixed_route, llm_route
 
 EXAMPLES = [
     ("What is the official gene symbol of HER2?", "official_symbol"),
@@ -15,31 +17,45 @@ EXAMPLES = [
     ("Is MALAT1 a protein-coding gene?", "protein_coding"),
     ("What is the Ensembl id of TP53?", "identifier"),
     ("The enriched GO term for CDK1, CCNB1, CDC20, PLK1, BUB1 is", "go_enrichment"),
-    ("Which biosamples have POLR2A ChIP-seq?", "omics_query"),
-    ("List DNase-seq experiments in liver", "omics_query"),
-    ("Which transcription factors were profiled by ChIP-seq in HepG2?", "omics_query"),
-    ("Which genes lie in 17p13.1?", "omics_query"),
-    ("How many Enformer tracks measure H3K27ac?", "omics_query"),
+    ("Which biosamples have POLR2A ChIP-seq?", "query_plan"),
+    ("List DNase-seq experiments in liver", "query_plan"),
+    ("Which transcription factors were profiled by ChIP-seq in HepG2?", "query_plan"),
+    ("Which genes lie in 17p13.1?", "query_plan"),
+    ("How many Enformer tracks measure H3K27ac?", "query_plan"),
+    ("What are the aliases of CDKN2A?", "query_plan"),
     ("Which genes are associated with cystic fibrosis?", "genes_of_disease"),
     ("What diseases is BRCA1 linked to?", "diseases_of_gene"),
     ("What are the GO molecular functions of TP53?", "go_terms"),
     ("What is the function of TP53?", "describe"),
     ("Explain the predicted regulatory tracks around GATA4", "tracks"),
-    ("Which protein is shown in structure.png?", "protein_image"),
     ("What is the weather today?", "unknown"),
 ]
 
 
+@pytest.fixture(scope="module")
+def agent(graph):
+    return GeneverseAgent(graph)
+
+
 @pytest.mark.parametrize(("question", "route"), EXAMPLES)
-def test_rules_route_the_examples(graph, question, route):
-    assert rule_route(question, link_entities(question, graph)).route == route
+def test_plans_route_the_examples(agent, question, route):
+    assert agent.ask(question).route == route
+
+
+@pytest.mark.parametrize(("question", "route"), [
+    ("MATCH (t:Track) RETURN count(t) AS n", "omics_query"),
+    ("Delete all tracks for K562", "omics_query"),
+    ("Which protein is shown in structure.png?", "protein_image"),
+])
+def test_fixed_routes(graph, question, route):
+    assert fixed_route(question, link_entities(question, graph)).route == route
 
 
 def test_tool_call_of_a_chat_model_picks_the_route(graph):
     question = "Where on the genome does the X-inactivation transcript sit?"
     model = FakeMessagesListChatModel(responses=[
         AIMessage(content="", tool_calls=[{"name": "Chromosome", "args": {"gene": "XIST"}, "id": "call-1"}])])
-    decision = route_question(question, link_entities(question, graph), model)
+    decision = llm_route(question, link_entities(question, graph), model)
     assert (decision.route, decision.args, decision.by) == ("chromosome", {"gene": "XIST"}, "llm")
 
 
@@ -47,7 +63,7 @@ def test_generic_fake_chat_model_with_tool_calls(graph):
     question = "Find enriched processes in CDK1 and PLK1"
     reply = AIMessage(content="", tool_calls=[
         {"name": "GoEnrichment", "args": {"genes": ["CDK1", "PLK1"], "aspect": "BP"}, "id": "call-1"}])
-    decision = route_question(question, link_entities(question, graph), GenericFakeChatModel(messages=iter([reply])))
+    decision = llm_route(question, link_entities(question, graph), GenericFakeChatModel(messages=iter([reply])))
     assert decision.route == "go_enrichment" and decision.args == {"genes": ["CDK1", "PLK1"], "aspect": "BP"}
 
 
@@ -56,7 +72,10 @@ def test_generic_fake_chat_model_with_tool_calls(graph):
     AIMessage(content="", tool_calls=[{"name": "DeleteEverything", "args": {}, "id": "c"}]),
     AIMessage(content="", tool_calls=[{"name": "Chromosome", "args": {"wrong": 1}, "id": "c"}]),
 ])
-def test_no_usable_tool_call_falls_back_to_the_rules(graph, reply):
+def test_no_usable_tool_call_falls_back_to_the_plan(graph, reply):
     question = "What is the official gene symbol of HER2?"
-    decision = route_question(question, link_entities(question, graph), FakeMessagesListChatModel(responses=[reply]))
-    assert (decision.route, decision.by) == ("official_symbol", "intent")
+    assert llm_route(question, link_entities(question, graph), FakeMessagesListChatModel(responses=[reply])) is None
+    agent = GeneverseAgent(graph)
+    agent.chat_model = FakeMessagesListChatModel(responses=[reply])
+    answer = agent.ask(question)
+    assert (answer.route, answer.provenance.parser, answer.answer) == ("official_symbol", "rules", "ERBB2")

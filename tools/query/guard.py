@@ -83,19 +83,33 @@ def execute(cypher: str, graph, params: dict[str, Any] | None = None) -> list[di
 # A request to change graph records in plain words: a verb that only ever writes opening the request (after a
 # polite lead-in), or any writing verb aimed at records of the graph ('add a new biosample', 'change the symbol').
 # 'Create a list of ...' and 'Add up ...' stay reads.
-_WRITE_VERBS = (r"delete|remove|drop|erase|wipe|purge|add|insert|create|update|modify|change|rename|set|replace|"
+_WRITE_VERBS = (r"delete|remove|drop|erase|wipe|purge|add|insert|create|update|modify|change|rename|set(?!\s+of\b)|replace|"
                 r"overwrite|merge|edit|store|save|upload|clear|truncate|destroy|import|load")
-_ONLY_WRITES = r"delete|remove|drop|erase|wipe|purge|insert|rename|overwrite|truncate|destroy|set|update(?!\s+me\b)"
+_ONLY_WRITES = (r"delete|remove|drop|erase|wipe|purge|insert|rename|overwrite|truncate|destroy|forget|"
+                r"set(?!\s+of\b)|update(?!\s+me\b)")
 _POLITE = r"(?:please|kindly|now|go ahead and|can you|could you|would you|will you|i want to|i'd like to|let's|let us)"
-_WRITE_OPENING = re.compile(rf"^\s*(?:{_POLITE}\s+){{0,3}}({_ONLY_WRITES})\b", re.IGNORECASE)
+# a write may open the question or any later sentence of it ('Which biosamples have POLR2A ChIP-seq? Then delete
+# them.')
+_WRITE_OPENING = re.compile(rf"(?:^|[.?!;]\s*|\b(?:then|and then|also|afterwards)\s+)\s*(?:{_POLITE}\s+){{0,3}}"
+                            rf"({_ONLY_WRITES})\b", re.IGNORECASE)
 _RECORDS = (r"genes?|tracks?|experiments?|biosamples?|samples?|nodes?|records?|edges?|relationships?|entries|entry|"
-            r"annotations?|diseases?|terms?|aliases|alias|symbols?|data|graph|database|table|labels?|propert(?:y|ies)")
+            r"annotations?|diseases?|terms?|aliases|alias|symbols?|data|graph|database|table|labels?|propert(?:y|ies)|"
+            r"names?|chromosomes?|cytobands?|bands?|locations?|strands?|summar(?:y|ies)|descriptions?|identifiers?|"
+            r"ids?|targets?|assays?|everything")
 _WRITE_AIMED = re.compile(rf"\b({_WRITE_VERBS})\s+(?:(?:all|the|every|each|this|that|these|those|a|an|new|of|my|"
                           rf"its|their|any)\s+){{0,3}}(?:{_RECORDS})\b", re.IGNORECASE)
 
 
+# 'TP53 is now called FOO', 'make TP53 be on chromosome 5', 'merge TP53 and MDM2 into one gene'
+_WRITE_STATED = re.compile(r"\b(?:is|are)\s+now\s+(?:called|named|on|located|known as)\b|"
+                           r"^\s*(?:please\s+)?make\s+\S+\s+(?:be|become|have|sit|lie)\b|"
+                           r"\bmerge\s+\S+\s+(?:and|with)\s+\S+\s+into\b", re.IGNORECASE)
+
+
 def write_request(text: str) -> str | None:
     """The writing verb of a plain-language request to change the graph ('delete all tracks for K562'), or None."""
-    if m := _WRITE_OPENING.match(text) or _WRITE_AIMED.search(text):
+    if m := _WRITE_OPENING.search(text) or _WRITE_AIMED.search(text):
         return m.group(1).lower()
+    if m := _WRITE_STATED.search(text):
+        return m.group(0).split()[0].lower() if m.group(0).split()[0].lower() in {"make", "merge"} else "rename"
     return None

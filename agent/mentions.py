@@ -187,8 +187,9 @@ def _phrases(text: str, words, nouns: bool, taken: list[Span]) -> list[tuple[str
 
 
 _POSITION = re.compile(r"\bchr(?:omosome)?\s*(\d{1,2}|X|Y|MT?)\s*[:]\s*([\d,]{3,})(?![\d,])(?!\s*[-–]\s*\d)|"
-                       r"\bposition\s+([\d,]{3,})(?![\d,])\s+(?:on|of)\s+chr(?:omosome)?\s*(\d{1,2}|X|Y|MT?)\b",
-                       re.IGNORECASE)
+                       r"\bposition\s+([\d,]{3,})(?![\d,])\s+(?:on|of)\s+chr(?:omosome)?\s*(\d{1,2}|X|Y|MT?)\b|"
+                       r"\bchr(?:omosome)?\s*(\d{1,2}|X|Y|MT?)\s*,?\s+(?:at\s+)?(?:position|base|bp|coordinate)\s+"
+                       r"([\d,]{3,})(?![\d,])", re.IGNORECASE)
 _DISTANCE = re.compile(r"\b(\d+(?:\.\d+)?)\s*(kb|kbp|mb|mbp|bp|kilobases?|megabases?|base pairs?)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\btop[- ]?(\d{1,3})\b|\b(\d{1,3})\s+(?:most|least|largest|longest|shortest|smallest|biggest|"
                      r"highest|lowest|best|fewest|nearest|closest)\b|"
@@ -289,7 +290,8 @@ def link_mentions(question: str, graph, taken: list[Span], names: Mentions | Non
     words = _words(question)
     mentions = names.model_copy(deep=True) if names is not None else Mentions()
     for m in _POSITION.finditer(question):
-        chromosome, position = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        chromosome, position = ((m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3)) if m.group(4)
+                                else (m.group(5), m.group(6)))
         mentions.positions.append((chromosome.upper(), int(position.replace(",", "")), m.span()))
     if m := _DISTANCE.search(question):
         mentions.distance = (round(float(m.group(1)) * _UNIT[m.group(2).lower()]), m.span())

@@ -96,7 +96,7 @@ _TARGET_CLASS = re.compile(r"\btranscription factors?\b|\bTFs?\b|\bhistone (?:ma
                            re.IGNORECASE)
 _CHROMOSOMES = re.compile(r"\bchromosomes?\s+(\d{1,2}|X|Y|MT?)\b|\bchr(\d{1,2}|X|Y|MT?)\b(?!\s*:)", re.IGNORECASE)
 _NEGATION = re.compile(r"\b(?:not|no|except|excluding|without|lacking|other than|apart from|but not|never|"
-                       r"non)\b|n't\b", re.IGNORECASE)
+                       r"non|outside|besides|off)\b|n't\b", re.IGNORECASE)
 _ALL = re.compile(r"\bboth\b|\ball of\b|\beach of\b|\bas well as\b|\band also\b|\balso\b", re.IGNORECASE)
 _ANY = re.compile(r"\bor\b|\beither\b|\bany of\b", re.IGNORECASE)
 
@@ -683,8 +683,18 @@ _WHETHER = re.compile(r"\b(?:whether|if)\b", re.IGNORECASE)
 
 
 def _in_field(question: str, m: re.Match | None, entities: LinkedEntities) -> bool:
-    """The cue is part of a field's name ('OMIM number', 'most studied')."""
-    return m is not None and any(s <= m.start() < e for _, (s, e) in entities.mentions.fields)
+    """The cue is part of a field's name ('OMIM number', 'most studied'), or asks a number a field holds
+    ('how many base pairs does X span' asks its length, not to count records)."""
+    if m is None:
+        return False
+    for phrase, (s, e) in entities.mentions.fields:
+        if s <= m.start() < e:
+            return True
+        numeric = any(p.type == "int" for k in kinds().values() for f in fields_of(phrase)
+                      if (p := k.properties.get(f)) is not None)
+        if numeric and 0 <= s - m.end() <= 1:
+            return True
+    return False
 
 
 def _allowed_ops(question: str, items: list[Item], genes: list[Item], entities: LinkedEntities) -> set[str]:

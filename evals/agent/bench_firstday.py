@@ -57,7 +57,8 @@ def judge(reply, gold: dict) -> bool:
         listed = _listed(reply)
         if not wanted:
             return _norm(reply.answer) in {"none", ""} or not reply.rows
-        total = reply.rows_total if reply.rows_total is not None else len(listed)
+        total = getattr(reply, "rows_total", None)
+        total = total if total is not None else len(reply.rows or listed)
         shown = [row for row in (reply.rows or [])]
         hits = sum(1 for row in shown if any(_norm(v) in wanted for v in row.values() if isinstance(v, str)))
         precision = hits / len(shown) if shown else (len(listed & wanted) / len(listed) if listed else 0.0)
@@ -91,11 +92,12 @@ def run(questions: Path, parsers: str = "both", show_misses: bool = False) -> di
         seconds.append(time.perf_counter() - started)
         right = judge(reply, item["gold"])
         by_kind[item["kind"]].append(right)
-        answered_by[reply.provenance.parser or "none"] += 1
+        parser = getattr(reply.provenance, "parser", None)
+        answered_by[parser or "none"] += 1
         if not right:
             misses.append({"id": item["id"], "question": item["question"], "gold": item["gold"],
                            "answer": (reply.answer or "")[:200], "text": reply.text[:300], "route": reply.route,
-                           "plan": reply.provenance.plan, "parser": reply.provenance.parser})
+                           "plan": getattr(reply.provenance, "plan", None), "parser": parser})
     report = {
         "questions": str(questions), "parsers": parsers, "n": len(items),
         "right": sum(sum(v) for v in by_kind.values()),

@@ -323,7 +323,7 @@ def generate(raw: Raw, family: dict[str, list[str]], seed: int, counts: dict[str
             if partners:
                 b = rng.choice(partners)
                 shared = sorted(raw.conditions[g] & raw.conditions[b])
-                gold = {"type": "yesno", "value": True} if template.startswith("Do ") else \
+                gold = {"type": "yesno", "value": True} if template.split()[0] in {"Do", "Are", "Does", "Is"} else \
                     {"type": "set", "values": shared}
                 add("compare", template.format(a=g, b=b), gold)
                 found += 1
@@ -389,7 +389,7 @@ def generate(raw: Raw, family: dict[str, list[str]], seed: int, counts: dict[str
             chroms = sorted({raw.hgnc[s]["location"].split("p")[0].split("q")[0] for s in members})
             chrom = rng.choice([c for c in chroms if c and c[0].isalnum() and c in {str(i) for i in range(1, 23)} | {"X", "Y"}] or ["1"])
             gold = sorted(s for s in members if raw.chromosome(s) == chrom)
-            if template.startswith("How many"):
+            if template.startswith(("How many", "Count")):
                 add("set_composition", template.format(group=grp, c=chrom), {"type": "number", "value": len(gold)})
             else:
                 add("set_composition", template.format(group=grp, c=chrom), {"type": "set", "values": gold})
@@ -490,7 +490,69 @@ COUNTS_A = {"aliases": 3, "previous_symbols": 2, "name": 2, "strand": 3, "length
             "but_not_biosample": 4, "count_experiments": 3, "count_targets": 4, "longest_on_chromosome": 4,
             "not_coding_count": 4, "markers_of": 4, "is_marker": 5, "celltype_of_genes": 5, "marker_tissues": 5,
             "decline": 3}
-FAMILIES = {"a": (A, 11, COUNTS_A)}
+# --- family b: written after the plan was built, never tuned on ------------------------------------------
+
+B = {
+    "aliases": ["Does {g} have other symbols? List them.", "I'm looking for all the alias names of {g}",
+                "known aliases for gene {g}"],
+    "previous_symbols": ["Which earlier HGNC symbols did {g} have?", "{g} was previously known under which symbols?"],
+    "name": ["Give me the approved full gene name for {g}.", "full gene name of {g}, please"],
+    "strand": ["On which DNA strand is {g} encoded?", "{g}: forward or reverse strand?"],
+    "length": ["How many base pairs does the {g} locus span?", "Tell me the size of the {g} gene."],
+    "coordinates": ["Where exactly is {g} in GRCh38 (coordinates)?", "genomic position of {g}"],
+    "gene_group": ["To which HGNC gene groups is {g} assigned?", "{g} belongs to what gene family?"],
+    "refseq": ["RefSeq accession(s) for {g}?"],
+    "mane": ["Which transcript is the MANE Select for {g}?"],
+    "ensembl": ["Give me the ENSG identifier of {g}."],
+    "entrez": ["What's the NCBI Gene ID for {g}?"],
+    "uniprot": ["UniProt accession of the {g} protein?"],
+    "omim": ["Which OMIM entry corresponds to {g}?"],
+    "same_chromosome": ["Do {a} and {b} reside on the same chromosome?", "{a} and {b}: same chromosome or not?"],
+    "longer": ["Between {a} and {b}, which gene is bigger?", "Is the {a} gene larger than {b}?"],
+    "shared_go": ["What biological processes are annotated to both {a} and {b}?"],
+    "shared_conditions": ["List the diseases linked to both {a} and {b}.", "Are there conditions that {a} and {b} "
+                          "have in common?"],
+    "within": ["Find all genes in a {d} window around {g}.", "what genes are within {d} of the {g} locus?"],
+    "count_within": ["Count the genes lying within {d} of {g}."],
+    "at_position": ["Which gene sits at position {p} on chromosome {c}?"],
+    "nearest": ["Closest gene to chromosome {c} position {p}?", "Name the gene nearest to chr{c}:{p}."],
+    "band": ["What genes map to cytoband {band}?", "Show all genes located in the {band} band."],
+    "go_and_chromosome": ["Show genes with the GO annotation '{term}' located on chromosome {c}."],
+    "disease_and_go": ["Among genes linked to {disease}, which are annotated with {term}?"],
+    "group_and_chromosome": ["Which members of the {group} gene group are on chr{c}?",
+                             "Count the {group} genes on chromosome {c}."],
+    "group_not_chromosome": ["List genes from gene group '{group}' that are located outside chromosome {c}."],
+    "both_biosamples": ["Which factors have TF ChIP-seq data in both {s1} and {s2}?"],
+    "but_not_biosample": ["Find TF ChIP-seq targets assayed in {s1} and not in {s2}."],
+    "count_experiments": ["Total number of TF ChIP-seq experiments performed on {s}?"],
+    "count_targets": ["How many different TF ChIP-seq targets exist for {s}?"],
+    "top_chromosome": ["Which chromosome contains the highest number of protein-coding genes?"],
+    "top_targets": ["Top {n} targets ranked by number of TF ChIP-seq experiments?"],
+    "longest_on_chromosome": ["Which protein-coding gene on chromosome {c} spans the most bases?"],
+    "not_coding_count": ["Count the non-protein-coding genes in cytoband {band}."],
+    "tracks_count": ["How many CAGE tracks does Enformer have?"],
+    "markers_of": ["Which genes mark {cell} cells in the {tissue}?", "{tissue} {cell} marker gene list"],
+    "is_marker": ["Is {g} among the marker genes of {cell}?", "Does {g} mark {cell} cells?"],
+    "celltype_of_genes": ["{genes}: which cell type has these as markers?"],
+    "marker_tissues": ["List the tissues where {g} marks a cell type."],
+    "decline": [
+        "Give me the zebrafish ortholog of {g}.", "What is the chicken version of {g}?",
+        "What are the TPM values for {g} across tissues?", "How strongly is {g} expressed in the heart?",
+        "How many exons are in the canonical {g} transcript?", "List the introns of {g}.",
+        "Show me the crystal structure of {g}.", "Is there a PDB entry for {g}?",
+        "What is the clinical significance of rs{rs}?", "Which gene does the SNP rs{rs} fall in?",
+        "Please remove {g} from the database.", "Add a new alias FOO2 for {g}.",
+    ],
+}
+COUNTS_B = {"aliases": 2, "previous_symbols": 2, "name": 2, "strand": 2, "length": 2, "coordinates": 2,
+            "gene_group": 2, "refseq": 2, "mane": 2, "ensembl": 1, "entrez": 1, "uniprot": 1, "omim": 1,
+            "same_chromosome": 3, "longer": 3, "shared_go": 3, "shared_conditions": 2, "within": 3,
+            "count_within": 2, "at_position": 3, "nearest": 3, "band": 3, "go_and_chromosome": 4,
+            "disease_and_go": 4, "group_and_chromosome": 3, "group_not_chromosome": 3, "both_biosamples": 3,
+            "but_not_biosample": 3, "count_experiments": 3, "count_targets": 3, "longest_on_chromosome": 3,
+            "not_coding_count": 3, "markers_of": 3, "is_marker": 3, "celltype_of_genes": 4, "marker_tissues": 3,
+            "decline": 1}
+FAMILIES = {"a": (A, 11, COUNTS_A), "b": (B, 73, COUNTS_B)}
 
 
 def main() -> None:

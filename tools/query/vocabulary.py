@@ -37,7 +37,7 @@ _BIOSAMPLE_BASE_END = re.compile(
 _GENERIC_SAMPLE_WORDS = {"tissue", "tissues", "cell", "cells", "line", "lines", "sample", "samples", "cell-line"}
 # Locus types as people say them -> (property, stored value).
 LOCUS_TYPES: list[tuple[re.Pattern[str], tuple[str, str]]] = [
-    (re.compile(r"\bnon-?protein[- ]coding|\bnon-?coding(?: RNA)?s?\b|\bncRNAs?\b", re.IGNORECASE),
+    (re.compile(r"(?<!protein-)(?<!protein )\bnon-?coding(?: RNA)?s?\b|\bncRNAs?\b", re.IGNORECASE),
      ("locus_group", "non-coding RNA")),
     (re.compile(r"\bprotein[- ]?coding\b|\bcoding genes?\b|\b(?:encod\w*|cod(?:e|es|ing|in)\b(?:\s+for)?|gives?\s+rise\s+to|"
                 r"makes?|produces?|translated\s+into)\s+(?:a\s+|an?y\s+|for\s+a\s+)?(?:protein|polypeptide)s?\b",

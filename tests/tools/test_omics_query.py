@@ -5,8 +5,8 @@ import pytest
 
 from kg.errors import ReadOnlyViolation
 from tools.omics_query import UnparsedQuestion, run_query
-from tools.query.plan import Plan
 from tools.query.guard import InvalidQuery, ensure_read_only, graph_schema, validate_against_schema
+from tools.query.plan import Plan
 
 WRITES = [
     "MATCH (n) DETACH DELETE n",

@@ -370,7 +370,7 @@ def generate(raw: Raw, family: dict[str, list[str]], seed: int, counts: dict[str
         for g in rng.sample([s for s in coding if raw.conditions[s] and raw.go[s]], 300):
             condition = rng.choice(sorted(raw.conditions[g]))
             members = {s for s in coding if condition in raw.conditions[s]}
-            terms = [t for t in raw.go[g] if raw.go_names.get(t, ("", ""))[1] == "BP"]
+            terms = sorted(t for t in raw.go[g] if raw.go_names.get(t, ("", ""))[1] == "BP")
             if len(members) < 2 or not terms:
                 continue
             term = rng.choice(terms)
@@ -510,8 +510,8 @@ B = {
     "same_chromosome": ["Do {a} and {b} reside on the same chromosome?", "{a} and {b}: same chromosome or not?"],
     "longer": ["Between {a} and {b}, which gene is bigger?", "Is the {a} gene larger than {b}?"],
     "shared_go": ["What biological processes are annotated to both {a} and {b}?"],
-    "shared_conditions": ["List the diseases linked to both {a} and {b}.", "Are there conditions that {a} and {b} "
-                          "have in common?"],
+    "shared_conditions": ["List the diseases linked to both {a} and {b}.",
+                          "Are there conditions that {a} and {b} have in common?"],
     "within": ["Find all genes in a {d} window around {g}.", "what genes are within {d} of the {g} locus?"],
     "count_within": ["Count the genes lying within {d} of {g}."],
     "at_position": ["Which gene sits at position {p} on chromosome {c}?"],

@@ -175,3 +175,33 @@ def mllm(
         f"Trained the {task} model for {r.steps} steps on {r.examples} examples: validation loss "
         f"{r.val_loss_before} -> {r.val_loss_after}; saved to {r.out} (use it with GENEVERSE_MLLM_"
         f"{task.upper()}={r.out})"))
+
+
+@app.command()
+def parser(
+    out: Path = typer.Option(Path("tools/adapters/geneverse-parser-smollm2-135m"),
+                             help="Adapter folder: adapter, data card, loss curve, metrics"),
+    base: str = typer.Option("default", help="HF model folder, or 'default' for the packaged SmolLM2-135M"),
+    per_shape: int = typer.Option(100, help="Question-plan pairs tried per plan shape"),
+    epochs: float = typer.Option(2.0), batch_size: int = typer.Option(16), lr: float = typer.Option(1e-3),
+    lora_r: int = typer.Option(16), lora_alpha: int = typer.Option(32),
+    mixed_precision: str = typer.Option("no", help="no, bf16 or fp16"),
+    work: Path | None = typer.Option(None, help="Data and checkpoints (default GENEVERSE_HOME/finetune/parser)"),
+    as_json: bool = JSON,
+):
+    """The semantic parser: synthetic execution-verified question -> plan pairs from the graph, and a LoRA of
+    the base model trained on them; an interrupted run resumes from its checkpoints."""
+    from finetune.parser import ParserTrainConfig, train_parser
+    from kg.graph import open_graph
+
+    output_folder(out, "--out")
+    if mixed_precision not in ("no", "bf16", "fp16"):
+        raise typer.BadParameter("choose no, bf16 or fp16", param_hint="--mixed-precision")
+    config = ParserTrainConfig(out=str(out), base=base, per_shape=per_shape, epochs=epochs, batch_size=batch_size,
+                               learning_rate=lr, lora_r=lora_r, lora_alpha=lora_alpha,
+                               mixed_precision=mixed_precision, work=str(work) if work else None)
+    with open_graph() as graph:
+        result = train_parser(graph, config, progress=not as_json)
+    emit(result, as_json, lambda r: console.print(
+        f"Parser trained {r.steps}/{r.total_steps} steps on {r.examples} pairs: validation loss {r.val_loss_before}"
+        f" -> {r.val_loss_after}, {r.tokens_per_s:.0f} tokens/s, {r.wall_s:.0f} s; adapter in {out}"))

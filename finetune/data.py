@@ -183,7 +183,7 @@ def teacher_records(
     ]
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
     with os.fdopen(handle, "w", encoding="utf-8") as out:
         out.write(text)
@@ -202,7 +202,7 @@ def write_dataset(graph, out: Path, config: DataConfig | None = None) -> dict:
     for record in records + held_records:
         by_split[record.split].append(record)
     for split, rows in by_split.items():
-        _write_atomic(out / f"{split}.jsonl", "".join(r.model_dump_json() + "\n" for r in rows))
+        write_atomic(out / f"{split}.jsonl", "".join(r.model_dump_json() + "\n" for r in rows))
     card = {
         "name": "geneverse-gene-descriptions",
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -218,8 +218,8 @@ def write_dataset(graph, out: Path, config: DataConfig | None = None) -> dict:
         "config": config.model_dump(mode="json"),
         "graph": {"backend": graph.backend_name, "manifest": graph.manifest},
     }
-    _write_atomic(out / "data_card.json", json.dumps(card, indent=2) + "\n")
-    _write_atomic(out / "README.md", render_card(card))
+    write_atomic(out / "data_card.json", json.dumps(card, indent=2) + "\n")
+    write_atomic(out / "README.md", render_card(card))
     return card
 
 

@@ -56,6 +56,7 @@ class SFTConfig(TrainConfig):
     lora_targets: list[str] = ["q_proj", "k_proj", "v_proj", "o_proj"]
     cutoff_len: int = 2048
     template: Literal["auto", "chat", "alpaca"] = "auto"
+    system: str | None = Field(None, description="system line of every prompt (the model's default when none)")
     max_train_examples: int | None = None
 
 
@@ -90,10 +91,11 @@ def dataset_files(data: str) -> tuple[Path, Path | None]:
     return path, None
 
 
-def tokenize_record(tokenizer, record: InstructionRecord, cutoff_len: int, template: str) -> dict[str, list[int]]:
+def tokenize_record(tokenizer, record: InstructionRecord, cutoff_len: int, template: str,
+                    system: str | None = None) -> dict[str, list[int]]:
     """input_ids and labels for one pair; prompt tokens are masked so only the response is learned."""
     instruction = f"{record.instruction}\n\n{record.input}" if record.input else record.instruction
-    prompt = format_prompt(tokenizer, instruction, template=template)
+    prompt = format_prompt(tokenizer, instruction, system=system, template=template)
     prompt_ids = tokenizer(prompt, add_special_tokens=False).input_ids
     response_ids = tokenizer(record.output, add_special_tokens=False).input_ids + [tokenizer.eos_token_id]
     input_ids = (prompt_ids + response_ids)[:cutoff_len]
@@ -183,8 +185,8 @@ def train(config: SFTConfig, progress: bool = True) -> TrainResult:
     if not train_records:
         raise GeneverseError(f"No training records in {train_file}.")
     model, tokenizer = load_model_for_training(base, config)
-    train_set = [tokenize_record(tokenizer, r, config.cutoff_len, config.template) for r in train_records]
-    val_set = [tokenize_record(tokenizer, r, config.cutoff_len, config.template) for r in val_records]
+    train_set = [tokenize_record(tokenizer, r, config.cutoff_len, config.template, config.system) for r in train_records]
+    val_set = [tokenize_record(tokenizer, r, config.cutoff_len, config.template, config.system) for r in val_records]
     save = tokenizer if config.full_finetune else None
     return fit(model, train_set, val_set, config, tokenizer.pad_token_id, save_with=save, progress=progress)
 

@@ -27,7 +27,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from swagger_ui_bundle import swagger_ui_path
@@ -35,7 +35,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from agent.answer import AgentAnswer
 from agent.graph import GeneverseAgent
-from agent.questions import MAX_QUESTION_CHARS
+from agent.questions import MAX_QUESTION_CHARS, BadInput, check_question
 from kg.errors import (
     AmbiguousName,
     BackendUnavailable,
@@ -48,7 +48,6 @@ from kg.errors import (
 from kg.graph import GeneGraph, open_graph
 from kg.models import Candidate, Gene
 from kg.output import emit, err_console
-from kg.readonly import normalise
 from tools.llm import LLMConfig
 from tools.omics_query import QueryResult
 from tools.registry import catalogue
@@ -72,15 +71,26 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 T = TypeVar("T")
 
 
+def _checked(question: str) -> str:
+    """The one question check of every interface (NFKC, then empty and length): a bad question is a 422."""
+    try:
+        return check_question(question)
+    except BadInput as err:
+        raise ValueError(str(err)) from None
+
+
 class AskRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, examples=["What is the official gene symbol of HER2?"])
+    question: str = Field(min_length=1, max_length=4 * MAX_QUESTION_CHARS,
+                          examples=["What is the official gene symbol of HER2?"])
     history: list[AgentAnswer] = Field(
         [], max_length=MAX_HISTORY, description="earlier answers of this conversation, oldest first"
     )
+    _check = field_validator("question")(_checked)
 
 
 class QueryRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, examples=["Which genes lie in 17p13.1?"])
+    question: str = Field(min_length=1, max_length=4 * MAX_QUESTION_CHARS, examples=["Which genes lie in 17p13.1?"])
+    _check = field_validator("question")(_checked)
 
 
 class QueryResponse(QueryResult):
@@ -312,8 +322,7 @@ def create_app(
             raise HTTPException(504, f"No answer within the time limit of {timeout_s:g} s.") from None
 
     def answer_query(question: str) -> QueryResponse:
-        # Fullwidth or zero-width letters read as what they look like, for the parser and the guard alike.
-        return cap_rows(agent.query(normalise(question)))
+        return cap_rows(agent.query(question))  # checked and NFKC-normalised by QueryRequest
 
     app = FastAPI(
         title="Geneverse",
@@ -389,7 +398,7 @@ def create_app(
     async def ask(request: AskRequest) -> AgentAnswer:
         """Answer a question; the reply carries its provenance, query rows and corrections. A request to change
         the graph is refused with 403, as /query refuses a write."""
-        answer = await run_heavy(partial(agent.ask, normalise(request.question), history=request.history or None))
+        answer = await run_heavy(partial(agent.ask, request.question, history=request.history or None))
         if answer.refused:
             return error_response(403, answer.error)
         return answer

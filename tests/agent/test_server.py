@@ -217,3 +217,12 @@ def test_taken_port_is_one_clear_error():
         port = taken.getsockname()[1]
         with pytest.raises(GeneverseError, match=f"Cannot listen on 127.0.0.1:{port}"):
             bind_socket("127.0.0.1", port)
+
+
+def test_questions_are_checked_after_normalisation(client):
+    expands = "\ufdfa" * 2000  # 2,000 characters that NFKC turns into 36,000
+    for path in ("/ask", "/query"):
+        assert client.post(path, json={"question": expands}).status_code == 422
+        assert client.post(path, json={"question": "   \t "}).status_code == 422
+    fullwidth = client.post("/ask", json={"question": "Ｗｈｉｃｈ ｃｈｒｏｍｏｓｏｍｅ ｉｓ ＸＩＳＴ ｏｎ?"})
+    assert fullwidth.status_code == 200 and fullwidth.json()["answer"] == "chrX"

@@ -136,3 +136,4 @@ def test_malformed_http_is_a_json_400(address, sent):
         reply = read_until_closed(sock, limit_s=30)
     head, _, body = reply.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400") and b"application/json" in head and "error" in json.loads(body)
+

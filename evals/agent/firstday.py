@@ -3,11 +3,13 @@
 genes compared, neighbourhoods and coordinates, set composition, negation / aggregation / top-N, cell-type
 markers, and questions about data the graph does not hold (to be declined).
 
-Two families with their own phrasings: `a` was written before the typed question plan and is the tuning
-family; `b` was written after the plan was built and is never tuned on (the held-out figure).
+Three families with their own phrasings: `a` was written before the typed question plan and is the tuning
+family; `b` was written after the plan was built (its first run is a held-out figure; general fixes followed);
+`c` was written after the semantic parser was trained and is run once for the final report.
 
     python -m evals.agent.firstday --family a --out evals/agent/firstday_a.jsonl
     python -m evals.agent.firstday --family b --out evals/agent/firstday_b.jsonl
+    python -m evals.agent.firstday --family c --out evals/agent/firstday_c.jsonl
 
 Each JSON line: {"id", "family", "kind", "question", "gold"}; gold is one of
 {"type": "values", "values": [...]} (every value named), {"type": "set", "values": [...]} (the listed records),
@@ -552,7 +554,58 @@ COUNTS_B = {"aliases": 2, "previous_symbols": 2, "name": 2, "strand": 2, "length
             "but_not_biosample": 3, "count_experiments": 3, "count_targets": 3, "longest_on_chromosome": 3,
             "not_coding_count": 3, "markers_of": 3, "is_marker": 3, "celltype_of_genes": 4, "marker_tissues": 3,
             "decline": 1}
-FAMILIES = {"a": (A, 11, COUNTS_A), "b": (B, 73, COUNTS_B)}
+# --- family c: written after the semantic parser was trained, run once for the final report --------------
+
+C = {
+    "aliases": ["Alternative gene symbols used for {g}?", "what else is {g} called"],
+    "previous_symbols": ["List any withdrawn or former symbols of {g}."],
+    "name": ["Expand the abbreviation {g}.", "{g} stands for what?"],
+    "strand": ["Which genomic strand carries {g}?"],
+    "length": ["What's the genomic length of {g}?", "size of the {g} locus in bp"],
+    "coordinates": ["Chromosomal coordinates for {g} please"],
+    "gene_group": ["HGNC family of {g}?"],
+    "refseq": ["Which RefSeq accession is linked to {g}?"],
+    "mane": ["{g} MANE transcript"],
+    "ensembl": ["Ensembl ID for {g}?"],
+    "uniprot": ["Protein accession (UniProt) of {g}"],
+    "same_chromosome": ["Are {a} and {b} located on one and the same chromosome?",
+                        "Check if {a} and {b} share a chromosome."],
+    "longer": ["Of {a} and {b}, which has the longer gene span?", "Is {a} bigger than {b} in base pairs?"],
+    "shared_go": ["Biological processes common to {a} and {b}?"],
+    "shared_conditions": ["Which disorders are associated with {a} as well as {b}?"],
+    "within": ["Neighbouring genes of {g} within {d}?", "Give me all loci less than {d} away from {g}."],
+    "count_within": ["Number of genes within {d} of {g}?"],
+    "at_position": ["What gene is located at chr{c}:{p}?"],
+    "nearest": ["Find the gene closest to chr{c}:{p}.", "nearest gene chr{c} {p}"],
+    "band": ["Genes residing in band {band}?", "What's in cytoband {band}?"],
+    "go_and_chromosome": ["Chromosome {c} genes involved in {term}?"],
+    "disease_and_go": ["Of the genes tied to {disease}, which take part in {term}?"],
+    "group_and_chromosome": ["Members of gene group '{group}' on chromosome {c}?",
+                             "How many '{group}' genes sit on chromosome {c}?"],
+    "group_not_chromosome": ["Which '{group}' genes are located off chromosome {c}?"],
+    "both_biosamples": ["TF ChIP-seq targets shared between {s1} and {s2}?"],
+    "but_not_biosample": ["Which TF ChIP-seq targets appear in {s1} yet not in {s2}?"],
+    "count_experiments": ["How many TF ChIP-seq datasets does ENCODE have for {s}?"],
+    "count_targets": ["Number of distinct TF ChIP-seq targets profiled in {s}?"],
+    "top_chromosome": ["Which chromosome harbours the most protein-coding genes?"],
+    "top_targets": ["Give the {n} most frequently assayed TF ChIP-seq targets."],
+    "longest_on_chromosome": ["Longest protein-coding gene located on chromosome {c}?"],
+    "not_coding_count": ["How many genes in {band} are not protein coding?"],
+    "tracks_count": ["Number of Enformer CAGE tracks?"],
+    "markers_of": ["Marker genes that define {cell} in {tissue}?"],
+    "is_marker": ["Would {g} count as a marker for {cell}?", "{g}: a {cell} marker?"],
+    "celltype_of_genes": ["Which cell type is characterised by the markers {genes}?"],
+    "marker_tissues": ["Tissues in which {g} serves as a cell-type marker?"],
+    "decline": [
+        "What is the fruit fly ortholog of {g}?", "Which rat chromosome carries {g}?",
+        "Average expression of {g} in the brain?", "Exon count of {g}?",
+        "Fetch the PDB structure for {g}.", "Pathogenicity of variant rs{rs}?",
+        "Please delete the {g} record.", "Update the cytoband of {g} to 1p36.",
+    ],
+}
+COUNTS_C = {kind: 3 for kind in C} | {"decline": 1, "top_chromosome": 1, "tracks_count": 1, "ensembl": 2,
+                                     "uniprot": 2, "refseq": 2, "mane": 2}
+FAMILIES = {"a": (A, 11, COUNTS_A), "b": (B, 73, COUNTS_B), "c": (C, 131, COUNTS_C)}
 
 
 def main() -> None:

@@ -37,7 +37,8 @@ HELD_OUT_SHAPES = ("compare:strand", "rank:disease", "list:disease-not-gene", "c
                    "check:gene_group", "nearest:gene")
 HELD_OUT_VALUE_SHARE = 0.15
 VAL_SHARE = 0.05
-EVAL_FILES = ("evals/agent/firstday_a.jsonl", "evals/agent/firstday_b.jsonl", "evals/agent/paraphrases.jsonl",
+EVAL_FILES = ("evals/agent/firstday_a.jsonl", "evals/agent/firstday_b.jsonl", "evals/agent/firstday_c.jsonl",
+              "evals/agent/paraphrases.jsonl",
               "evals/agent/paraphrases_b.jsonl", "evals/agent/questions.jsonl", "evals/agent/omics_questions.txt",
               "evals/benchmarks/geneturing_gene_facts.tsv")
 

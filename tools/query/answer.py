@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from tools.query.bind import BoundCondition, BoundPlan, Span, bind
 from tools.query.builder import MAX_ROWS, Query, compile_plan
 from tools.query.guard import execute
-from tools.query.plan import LOCATION, Kind, Plan, compact, kinds
+from tools.query.plan import LOCATION, Kind, Plan, compact, kinds, plural
 
 SHOWN = 25  # values named in a sentence
 
@@ -43,6 +43,14 @@ def noun(kind_or_field: str, count: int = 2) -> str:
 def prop_words(kind: Kind, prop: str) -> str:
     p = kind.properties.get(prop)
     return p.words[0] if p is not None and p.words else prop.replace("_", " ")
+
+
+def values_of(kind: Kind, prop: str, count: int) -> str:
+    """'targets', 'distinct strands': what `count` values of a property are called."""
+    words = prop_words(kind, prop)
+    if count == 1:
+        return words
+    return words if words.endswith("s") else plural(words)
 
 
 def show_value(prop: str, value: Any) -> str:
@@ -91,6 +99,8 @@ def _title(kind: Kind, row: dict[str, Any], prefix: str = "") -> str:
     value = row.get(prefix + kind.title) or row.get(prefix + "key")
     if kind.name == "cell_type" and row.get(prefix + "tissue"):
         value = f"{value} ({row[prefix + 'tissue']}, {row.get(prefix + 'dataset')})"
+    if kind.name == "track" and row.get(prefix + "identifier"):  # a track by its identifier, not its index
+        value = f"{row[prefix + 'identifier']} {value}"
     return str(value)
 
 
@@ -160,9 +170,7 @@ def _values_answer(bound: BoundPlan, rows, total, _anchor):
     listed = [f"{show_value(ask, r[ask])} ({r[unit]} {noun(kind.name, r[unit])})" for r in rows]
     if not rows:
         return "none", f"No {prop_words(kind, ask)} of {describe_set(bound)} in the graph.", []
-    text = f"{total:,} {prop_words(kind, ask)} value(s) of {describe_set(bound)}: {_listing(listed, total)}."
-    if ask in kind.properties and kind.properties[ask].words:
-        text = f"{total:,} distinct {prop_words(kind, ask)} of {describe_set(bound)}: {_listing(listed, total)}."
+    text = f"{total:,} {values_of(kind, ask, total)} of {describe_set(bound)}: {_listing(listed, total)}."
     return ", ".join(show_value(ask, r[ask]) for r in rows), text, []
 
 
@@ -275,10 +283,8 @@ def _count_answer(bound: BoundPlan, rows, total, _anchor):
     plan = bound.plan
     what = describe_set(bound, value)
     if plan.ask:
-        what = f"{noun(plan.ask) if plan.ask in bound.kind.links else prop_words(bound.kind, plan.ask)} of " \
-               f"{describe_set(bound)}"
-        if plan.ask in bound.kind.properties:
-            what = "distinct " + what
+        what = (noun(plan.ask, value) if plan.ask in bound.kind.links else values_of(bound.kind, plan.ask, value)) \
+            + f" of {describe_set(bound)}"
     return str(value), f"{value:,} {what}.", []
 
 

@@ -76,11 +76,14 @@ class GeneverseAgent:
 
     @classmethod
     def from_env(cls, llm: LLMConfig | None = None, use_llm: bool = False, graph=None) -> "GeneverseAgent":
+        """The agent on the configured graph, with the packaged semantic parser (loaded on first need)."""
+        from agent.model_parser import ModelParser
+
         if graph is None:
             from kg.graph import open_graph
 
             graph = open_graph()
-        return cls(graph, llm_config=llm, use_llm=use_llm)
+        return cls(graph, llm_config=llm, use_llm=use_llm, model_parser=ModelParser.packaged())
 
     def generator(self):
         """The language model, loaded on first use (a description needs one even without an LM in the loop)."""

@@ -177,6 +177,26 @@ def mllm(
         f"{task.upper()}={r.out})"))
 
 
+@app.command("parser-data")
+def parser_data(
+    out: Path = typer.Option(..., help="Folder for train / val / test JSONL and the data card"),
+    per_shape: int = typer.Option(100, help="Question-plan pairs tried per plan shape"),
+    seed: int = typer.Option(7),
+    as_json: bool = JSON,
+):
+    """Only the parser's synthetic pairs (as `finetune parser` makes them): the test split is the parser
+    benchmark's (`python -m evals.parser.bench_parser --data OUT/test.jsonl`)."""
+    from finetune.parser_data import write_parser_data
+    from kg.graph import open_graph
+
+    output_folder(out, "--out")
+    with open_graph() as graph:
+        card = write_parser_data(graph, out, per_shape=per_shape, seed=seed)
+    emit(card, as_json, lambda c: console.print(
+        f"Parser pairs: {c['records']['train']:,} train, {c['records']['val']:,} validation, "
+        f"{c['records']['test']:,} test; data card in {out / 'README.md'}"))
+
+
 @app.command()
 def parser(
     out: Path = typer.Option(Path("tools/adapters/geneverse-parser-smollm2-135m"),

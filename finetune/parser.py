@@ -19,6 +19,7 @@ from finetune.sft import SFTConfig, TrainResult, train
 from kg.paths import home
 
 # What the adapter folder keeps of a run (checkpoints stay in the work folder).
+DRAFTS = "plans.txt"
 KEPT = ("adapter_config.json", "adapter_model.safetensors", "loss_curve.png", "metrics.jsonl", "sft_config.json",
         "train_result.json")
 
@@ -56,5 +57,13 @@ def train_parser(graph, config: ParserTrainConfig, progress: bool = True) -> Tra
             shutil.copy2(work / "run" / name, out / name)
     for name in ("data_card.json", "README.md"):
         shutil.copy2(data / name, out / ("data_card.md" if name == "README.md" else name))
-    write_atomic(out / "parser.json", json.dumps({"system": PARSER_SYSTEM, "base": config.base}, indent=1) + "\n")
+    write_atomic(out / DRAFTS, training_plans(data / "train.jsonl"))
+    write_atomic(out / "parser.json", json.dumps({"system": PARSER_SYSTEM, "base": config.base, "drafts": DRAFTS},
+                                                 indent=1) + "\n")
     return result
+
+
+def training_plans(train: Path) -> str:
+    """The distinct plans of the training split, one per line: the decoder drafts its next tokens from them."""
+    plans = dict.fromkeys(json.loads(line)["output"] for line in train.read_text().splitlines() if line.strip())
+    return "\n".join(plans) + "\n"

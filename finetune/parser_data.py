@@ -606,7 +606,7 @@ def _phrasing(question: str) -> str:
     return " ".join(re.findall(r"[a-z]+", " ".join(tokens).lower()))
 
 
-def generate(graph, per_shape: int = 120, seed: int = 7, root: Path | None = None) -> Iterator[Pair]:
+def generate(graph, per_shape: int = 100, seed: int = 7, root: Path | None = None) -> Iterator[Pair]:
     """Pairs of every shape, kept when the plan validates and runs and the phrasing is not an evaluation
     question's; the split follows the held-out shapes and values."""
     rng = random.Random(seed)
@@ -635,7 +635,7 @@ def generate(graph, per_shape: int = 120, seed: int = 7, root: Path | None = Non
             yield Pair(question=question, plan=compact(plan), shape=name, values=named, split=split)
 
 
-def write_parser_data(graph, out: Path, per_shape: int = 120, seed: int = 7) -> dict[str, Any]:
+def write_parser_data(graph, out: Path, per_shape: int = 100, seed: int = 7) -> dict[str, Any]:
     """train / val / test JSONL of instruction records (question -> plan JSON) and the data card."""
     pairs = list(generate(graph, per_shape, seed))
     by_split: dict[str, list[Pair]] = defaultdict(list)

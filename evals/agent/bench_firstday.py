@@ -79,7 +79,7 @@ def run(questions: Path, parsers: str = "both", show_misses: bool = False) -> di
     if parsers in {"model", "both"}:
         from agent.model_parser import ModelParser
 
-        model_parser = ModelParser.load()
+        model_parser = ModelParser()
     agent = GeneverseAgent(graph, model_parser=model_parser)
     if parsers == "model":
         agent.understand = lambda q, e=None: model_parser.parse(q, graph)  # type: ignore[method-assign]

@@ -10,6 +10,7 @@ values compared case-insensitively; an answer matches when the two plans give th
 
 import argparse
 import json
+import random
 import statistics
 import time
 from collections import defaultdict
@@ -20,9 +21,11 @@ PARSERS = ("rules", "model", "both")
 
 
 def _canonical(plan: dict[str, Any] | None) -> str | None:
+    """A plan as text to compare: names and values in any case, conditions in any order."""
     if plan is None:
         return None
-    return json.dumps(plan, sort_keys=True).lower()
+    where = sorted(json.dumps(condition, sort_keys=True).lower() for condition in plan.get("where", []))
+    return json.dumps({**plan, "where": where}, sort_keys=True).lower()
 
 
 def _answer(plan, graph) -> str | None:
@@ -44,7 +47,9 @@ def synthetic(path: Path, agent, model_parser, graph, limit: int | None) -> dict
     from agent.parse import CONFIDENT
     from tools.query.plan import Plan
 
-    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()][:limit]
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    if limit is not None and limit < len(records):  # an even sample across shapes, the same every run
+        records = random.Random(0).sample(records, limit)
     scores: dict[str, dict[str, list[bool]]] = {p: defaultdict(list) for p in PARSERS}
     latencies = []
     for record in records:
@@ -94,7 +99,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="synthetic test split (JSONL)")
     parser.add_argument("--family", type=Path, default=Path("evals/agent/firstday_c.jsonl"))
-    parser.add_argument("--limit", type=int, default=None, help="first N synthetic pairs")
+    parser.add_argument("--limit", type=int, default=None, help="a seeded sample of N synthetic pairs")
     parser.add_argument("--out", type=Path, default=None, help="write the report as JSON")
     args = parser.parse_args()
     from agent.graph import GeneverseAgent

@@ -29,5 +29,6 @@ class AgentAnswer(BaseModel):
     provenance: Provenance
     rows: list[dict[str, Any]] | None = Field(None, description="query result rows, when the route ran a query")
     rows_total: int | None = Field(None, description="rows there are in all; `rows` holds at most the first 100")
+    truncated: bool = Field(False, description="whether rows or text were left out to fit the result budget")
     error: str | None = Field(None, description="set when the agent cannot answer, with the reason")
     refused: bool = Field(False, description="the question asked to change the graph, which is read-only")

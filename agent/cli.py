@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 from typer.exceptions import TyperException
 
-from agent.questions import BadInput, check_question
+from agent.questions import MAX_CORRECT_CHARS, BadInput, check_question, check_text
 from kg.errors import GeneverseError
 from kg.output import console, emit, err_console
 
@@ -47,6 +47,8 @@ def _load_plugins(argv: list[str]) -> None:
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (one object, or JSON lines for --batch).")]
+FullOption = Annotated[bool, typer.Option("--full", help="With --json, every row the answer has, past the result "
+                                                         "budget (GENEVERSE_RESULT_ROWS, GENEVERSE_RESULT_CHARS).")]
 LlmOption = Annotated[bool, typer.Option("--llm/--no-llm", help="Put the language model in the loop.")]
 BackendOption = Annotated[str | None, typer.Option("--backend", help="default | hf | openai (GENEVERSE_LLM_BACKEND)")]
 ModelPathOption = Annotated[str | None, typer.Option("--model-path", help="local HF model folder (backend hf)")]
@@ -128,13 +130,16 @@ def _batch_questions(path: Path) -> list[tuple[int, str | BadInput]]:
 def ask(
     question: Annotated[str | None, typer.Argument(help="the question")] = None,
     batch: Annotated[Path | None, typer.Option("--batch", help="file with one question a line (or JSON lines)")] = None,
-    as_json: JsonOption = False, llm: LlmOption = False, backend: BackendOption = None,
+    as_json: JsonOption = False, full: FullOption = False, llm: LlmOption = False, backend: BackendOption = None,
     model_path: ModelPathOption = None, adapter: AdapterOption = None, base_url: BaseUrlOption = None,
     model: ModelOption = None,
 ) -> None:
     """Ask the agent a question; --batch answers a file of questions, loading graph and model once."""
+    from tools.budget import ResultBudget, fit
+
     if (question is None) == (batch is None):
         raise BadInput("Give either a QUESTION or --batch FILE.")
+    budget = ResultBudget.from_env()
     questions = _batch_questions(batch) if batch else [(0, check_question(question))]
     agent = _agent(llm, backend, model_path, adapter, base_url, model)
     last, bad_lines = None, 0
@@ -147,7 +152,7 @@ def ask(
                 err_console.print(f"[red]error:[/red] {escape(str(text))}", highlight=False)
             continue
         last = agent.ask(text)
-        emit(last, as_json, _render_answer)
+        emit(last if full or not as_json else fit(last.model_dump(mode="json"), budget), as_json, _render_answer)
     if bad_lines:
         err_console.print(f"{bad_lines} of {len(questions)} lines of {batch} are not questions.", highlight=False)
         raise typer.Exit(1)
@@ -186,13 +191,20 @@ def chat(
 @app.command()
 def query(
     question: Annotated[str, typer.Argument(help="an omics question, e.g. 'Which biosamples have POLR2A ChIP-seq?'")],
+    offset: Annotated[int, typer.Option(help="rows to skip (to page on: the previous offset plus the rows shown)",
+                                        min=0)] = 0,
+    limit: Annotated[int, typer.Option(help="rows to return, at most 100", min=1, max=100)] = 50,
     as_json: JsonOption = False, llm: LlmOption = False, backend: BackendOption = None,
     model_path: ModelPathOption = None, adapter: AdapterOption = None, base_url: BaseUrlOption = None,
     model: ModelOption = None,
 ) -> None:
-    """Natural language to read-only Cypher over the graph: prints the query, its rows and a summary."""
-    question = check_question(question)
-    result = _agent(llm, backend, model_path, adapter, base_url, model).query(question)
+    """Natural language to read-only Cypher over the graph: prints the query, a page of its rows and a summary."""
+    from agent.toolset import QueryPage
+    from tools.budget import ResultBudget, fit
+    from tools.query.builder import Page
+
+    question, page = check_question(question), Page(offset, limit)
+    result = QueryPage.of(_agent(llm, backend, model_path, adapter, base_url, model).query(question, page), page)
 
     def render(r) -> None:
         from rich.table import Table
@@ -205,7 +217,7 @@ def query(
             console.print(table)
         console.print(r.summary)
 
-    emit(result, as_json, render)
+    emit(fit(result.model_dump(mode="json"), ResultBudget.from_env()) if as_json else result, as_json, render)
 
 
 @app.command()
@@ -221,8 +233,7 @@ def correct(
         text = sys.stdin.read()
     except UnicodeDecodeError as err:
         raise BadInput(f"stdin is not UTF-8 text: {err}") from err
-    if not text.strip():
-        raise BadInput("No text on stdin to correct.")
+    text = check_text(text, MAX_CORRECT_CHARS, "The text on stdin")
     result = correct_text(text, gene, open_graph())
 
     def render(r) -> None:
@@ -232,7 +243,9 @@ def correct(
         if not r.corrections:
             err_console.print(f"[dim]no corrections; checked: {', '.join(r.checked) or 'nothing checkable'}[/dim]")
 
-    emit(result, as_json, render)
+    from tools.budget import ResultBudget, fit
+
+    emit(fit(result.model_dump(mode="json"), ResultBudget.from_env()) if as_json else result, as_json, render)
 
 
 _load_plugins(sys.argv[1:])

@@ -23,6 +23,7 @@ from tools.correction import correct_text, tidy_draft
 from tools.describe import describe_gene
 from tools.llm import DESCRIBE_PROMPT, LLMConfig, load_llm
 from tools.omics_query import QueryResult, UnparsedQuestion, looks_like_cypher, run_query
+from tools.query.builder import Page
 from tools.query.guard import write_request
 from tools.query.plan import DECLINE_WORDS, Plan
 from tools.registry import REGISTRY, SlotUnavailable, ToolContext, ToolOutcome, tool_for
@@ -308,13 +309,14 @@ class GeneverseAgent:
 
     # --- public API ---------------------------------------------------------------------------------------
 
-    def query(self, question: str) -> QueryResult:
+    def query(self, question: str, page: Page = Page()) -> QueryResult:
         """A question as one read-only query (the `query` command, HTTP /query, MCP query): Cypher as typed,
-        else the question's plan, else the language model's Cypher when one is in the loop."""
+        else the question's plan, else the language model's Cypher when one is in the loop. Lists hold the
+        rows of `page`."""
         question = question.strip()
         llm = self.generator() if self.use_llm else None
         if looks_like_cypher(question) or write_request(question):  # run as typed, or refused as a write
-            return run_query(question, self.graph, llm=llm)
+            return run_query(question, self.graph, llm=llm, page=page)
         parsed = self.understand(question)
         plan = parsed.plan if parsed.plan is not None and (
             parsed.confidence >= CONFIDENT or parsed.parser == "model" or parsed.plan.op == "decline") else None
@@ -324,7 +326,7 @@ class GeneverseAgent:
             raise UnparsedQuestion(question, parsed.reason)
         if plan is None and llm is None:
             raise UnparsedQuestion(question, parsed.reason)
-        return run_query(question, self.graph, llm=llm, plan=plan)
+        return run_query(question, self.graph, llm=llm, plan=plan, page=page)
 
     def ask(self, question: str, history: list[AgentAnswer] | None = None) -> AgentAnswer:
         question = question.strip()

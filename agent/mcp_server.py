@@ -1,48 +1,37 @@
 """Geneverse as a Model Context Protocol server (`geneverse mcp`), on the official `mcp` SDK's low-level
-server so that each tool publishes exactly its registry argument model's JSON schema.
+server so that each tool publishes exactly its argument model's JSON schema.
 
-Tools: every entry of `tools/registry.py` under its route name (arguments, description and result are the
-registry's: a ToolOutcome), and three more that answer as the command line does: `ask` (the whole agent, an
-AgentAnswer as `geneverse ask --json` prints it), `query` (read-only Cypher from a question, as `geneverse
-query --json`, rows capped as in the HTTP API) and `correct` (as `geneverse correct --json`). Resources: the
-graph's schema and the Enformer track catalogue. Every tool only reads; an error a user can cause (unknown
-gene, bad arguments, a write attempt) is a tool error (isError) holding one message."""
+Tools: the public tool set (`agent/toolset.py`, the same as the LangChain tools and HTTP `/tools`), each result
+within the one result budget. Resources: the graph's schema, the Enformer track assays, and a template for the
+tracks of one assay in one biosample. Every tool only reads; an error a user can cause (unknown gene, bad
+arguments, a write attempt, a graph not built) is a tool error (isError) holding one message."""
 
 import csv
 import io
 import json
 import logging
 import os
+import re
 import sys
-import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 import anyio
 import typer
 from mcp import types
 from mcp.server import Server
 from mcp.shared.exceptions import MCPError
-from pydantic import BaseModel, Field, ValidationError
 
-from agent.answer import AgentAnswer
 from agent.graph import GeneverseAgent
-from agent.questions import MAX_QUESTION_CHARS, BadInput, check_question
-from agent.server import QueryResponse, bind_socket, cap_rows, served_url
-from kg.errors import GeneverseError
+from agent.server import bind_socket, served_url
+from agent.toolset import PublicTool, public_tools
+from kg.errors import GeneverseError, shorten
 from kg.output import emit, err_console
-from tools.correction import CorrectionResult, correct_text
-from tools.registry import (
-    TOOLS,
-    ToolContext,
-    ToolOutcome,
-    grounded_describer,
-    invalid_arguments,
-    model_content,
-)
+from tools.budget import ResultBudget
 
 __all__ = ["SCHEMA_URI", "TRACKS_URI", "create_server", "mcp"]
 
@@ -51,92 +40,39 @@ log = logging.getLogger(__name__)
 SCHEMA_URI = "geneverse://graph/schema"
 TRACKS_URI = "geneverse://enformer/tracks"
 DEFAULT_PORT = 8765
-
-
-# --- the tools beyond the registry's (their docstrings are their descriptions) ----------------------------
-
-class Ask(BaseModel):
-    """Ask the Geneverse agent a question about human genes in plain language ('What is the official symbol
-    of HER2?', 'Which biosamples have POLR2A ChIP-seq?', 'Describe GLI1'): it links the genes, diseases,
-    biosamples and assays the question names to the gene graph, routes it to a tool, checks the reply against
-    the graph and answers with a short answer, the full text, the route and provenance (tool, graph records,
-    corrections)."""
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="the question")
-
-
-class Query(BaseModel):
-    """Run a read-only query over the gene graph from a question in plain language, or from read-only
-    Cypher: returns the Cypher that ran, its rows (at most 1,000 rows or about 1 MB) and a summary. Requests to
-    change the graph are refused."""
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS,
-                          description="an omics question, e.g. 'Which biosamples have POLR2A ChIP-seq?'")
-
-
-class Correct(BaseModel):
-    """Post-correct text about one gene against the graph: identifiers, symbol, full name, chromosome,
-    cytoband, locus type and alias lists. Returns the corrected text and every correction with its source."""
-    gene: str = Field(description="the gene the text is about (symbol, alias or id)")
-    text: str = Field(min_length=1, description="the text to check")
-
-
-@dataclass(frozen=True)
-class _Entry:
-    name: str
-    args: type[BaseModel]
-    result: type[BaseModel]
-    run: Callable[[Any], BaseModel]
-    description: str
-
-    def tool(self) -> types.Tool:
-        return types.Tool(
-            name=self.name, description=self.description, input_schema=self.args.model_json_schema(),
-            output_schema=self.result.model_json_schema(),
-            annotations=types.ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
-                                              open_world_hint=False))
-
-
-def _describe(model: type[BaseModel]) -> str:
-    return " ".join((model.__doc__ or "").split())
-
-
-def _entries(agent: GeneverseAgent) -> dict[str, _Entry]:
-    graph = agent.graph
-    generator = agent.generator() if agent.use_llm else None  # the agent's model writes Cypher and drafts too
-    ctx = ToolContext(graph=graph, llm=generator, describe=grounded_describer(graph, generator),
-                      plan_of=agent.plan_of)
-
-    def ask(args: Ask) -> AgentAnswer:
-        answer = agent.ask(check_question(args.question))
-        if answer.error:
-            raise BadInput(answer.error)
-        return answer
-
-    def query(args: Query) -> QueryResponse:
-        return cap_rows(agent.query(check_question(args.question)))
-
-    def correct(args: Correct) -> CorrectionResult:
-        if not args.text.strip():
-            raise BadInput("No text to correct.")
-        return correct_text(args.text, args.gene, graph)
-
-    entries = [_Entry(t.route, t.args, ToolOutcome, lambda a, t=t: t.run(a, ctx), t.description) for t in TOOLS]
-    entries += [_Entry("ask", Ask, AgentAnswer, ask, _describe(Ask)),
-                _Entry("query", Query, QueryResponse, query, _describe(Query)),
-                _Entry("correct", Correct, CorrectionResult, correct, _describe(Correct))]
-    named = {entry.name: entry for entry in entries}
-    assert len(named) == len(entries), "a tool name is used twice"
-    return named
+DEFAULT_DEADLINE_S = 60.0  # a call that takes longer is answered with an error
+LOOKUP_WORKERS, HEAVY_WORKERS = 8, 2
 
 
 # --- resources ---------------------------------------------------------------------------------------------
 
-def _tracks_csv(graph) -> str:
+TRACK_COLUMNS = ["index", "identifier", "assay", "target", "biosample", "description", "experiment"]
+
+
+def _tracks_index(graph) -> str:
+    """How many tracks each assay has, and how to read them: the whole catalogue (5,313 rows, 600 KB) is
+    more than a model should read at once."""
+    counts = Counter(track.assay for track in graph.tracks())
+    lines = ["assay,tracks,read with"] + [f"{assay},{n},{TRACKS_URI}/{assay}/{{biosample}}"
+                                           for assay, n in counts.most_common()]
+    return "\n".join(lines) + "\n"
+
+
+def _tracks_csv(graph, assay: str, biosample: str, budget: ResultBudget) -> str:
+    """The tracks of one assay in one biosample, within the result budget."""
+    tracks = graph.tracks(assay=unquote(assay), biosample=unquote(biosample))
+    if not tracks:
+        raise MCPError(code=types.INVALID_PARAMS, message=f"No Enformer track of assay {shorten(assay)!r} in "
+                                                          f"biosample {shorten(biosample)!r}; {TRACKS_URI} lists the "
+                                                          "assays.")
     out = io.StringIO()
-    columns = ["index", "identifier", "assay", "target", "biosample", "description", "experiment"]
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=TRACK_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for track in graph.tracks():
-        writer.writerow(track.model_dump(include=set(columns)))
+    for shown, track in enumerate(tracks):
+        if out.tell() > budget.chars:
+            out.write(f"# {len(tracks) - shown} more tracks left out to fit the result budget\n")
+            break
+        writer.writerow(track.model_dump(include=set(TRACK_COLUMNS)))
     return out.getvalue()
 
 
@@ -145,19 +81,32 @@ _RESOURCES: dict[str, tuple[types.Resource, Callable[[Any], str]]] = {
                                 description="Node labels, properties and relationship patterns of the gene "
                                             "graph, as the read-only Cypher of the query tool sees them."),
                  lambda graph: graph.schema_text()),
-    TRACKS_URI: (types.Resource(uri=TRACKS_URI, name="enformer-tracks", title="Enformer track catalogue",
+    TRACKS_URI: (types.Resource(uri=TRACKS_URI, name="enformer-tracks", title="Enformer track assays",
                                 mime_type="text/csv",
-                                description="The 5,313 Enformer human output tracks: index, identifier, assay "
-                                            "(DNASE, ATAC, CHIP, CAGE), target, biosample, description and "
-                                            "ENCODE experiment."),
-                 _tracks_csv),
+                                description="The assays of the 5,313 Enformer human output tracks (DNASE, ATAC, "
+                                            "CHIP, CAGE) with their track counts; read one assay's tracks in one "
+                                            "biosample through the track template."),
+                 _tracks_index),
 }
+TRACKS_TEMPLATE = types.ResourceTemplate(
+    uri_template=TRACKS_URI + "/{assay}/{biosample}", name="enformer-tracks-of", title="Enformer tracks of an assay "
+    "in a biosample", mime_type="text/csv",
+    description="Enformer tracks of one assay (DNASE, ATAC, CHIP, CAGE) in one biosample (K562, HepG2, liver ...): "
+                "index, identifier, assay, target, biosample, description and ENCODE experiment.")
+_TRACKS_OF = re.compile(re.escape(TRACKS_URI) + r"/([^/]+)/([^/]+)")
 
 
 # --- the server --------------------------------------------------------------------------------------------
 
 def _error(message: str) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(text=message)], is_error=True)
+
+
+def _listed(tool: PublicTool) -> types.Tool:
+    return types.Tool(name=tool.name, description=tool.description, input_schema=tool.args.model_json_schema(),
+                      output_schema=tool.output_schema(),
+                      annotations=types.ToolAnnotations(read_only_hint=True, destructive_hint=False,
+                                                        idempotent_hint=True, open_world_hint=False))
 
 
 def _package_version() -> str:
@@ -167,48 +116,56 @@ def _package_version() -> str:
         return "unknown"
 
 
-def create_server(agent: GeneverseAgent) -> Server:
-    """The MCP server over a loaded agent (its graph, and its language model when one is in the loop). Tool
-    calls and resource reads run one at a time in a worker thread, off the server's event loop."""
-    entries = _entries(agent)
-    one_at_a_time = threading.Lock()
-
-    def locked(work: Callable[..., Any], *args: Any) -> Any:
-        with one_at_a_time:
-            return work(*args)
+def create_server(agent: GeneverseAgent | None, unavailable: GeneverseError | None = None,
+                  budget: ResultBudget | None = None, deadline_s: float = DEFAULT_DEADLINE_S) -> Server:
+    """The MCP server over a loaded agent (its graph, and its language model when one is in the loop), or,
+    when the graph could not be opened, one whose every tool answers with `unavailable`. Calls run in worker
+    threads off the event loop: look-ups beside heavy work, heavy work a few at a time; a call past
+    `deadline_s`, or cancelled by its client, is answered at once (its thread finishes on its own)."""
+    tools = {tool.name: tool for tool in public_tools(agent, unavailable)}
+    budget = budget or ResultBudget.from_env()
+    lookups, heavy = anyio.CapacityLimiter(LOOKUP_WORKERS), anyio.CapacityLimiter(HEAVY_WORKERS)
 
     async def list_tools(ctx, params) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=[entry.tool() for entry in entries.values()])
+        return types.ListToolsResult(tools=[_listed(tool) for tool in tools.values()])
 
     async def call_tool(ctx, params: types.CallToolRequestParams) -> types.CallToolResult:
-        entry = entries.get(params.name)
-        if entry is None:
-            return _error(f"Unknown tool '{params.name}'. Tools: {', '.join(entries)}.")
+        tool = tools.get(params.name)
+        if tool is None:
+            return _error(f"Unknown tool '{shorten(params.name)}'. Tools: {', '.join(tools)}.")
         try:
-            args = entry.args.model_validate(params.arguments or {})
-            result = await anyio.to_thread.run_sync(locked, entry.run, args)
-        except ValidationError as err:
-            return _error(f"{params.name}: {invalid_arguments(err)}")
+            with anyio.fail_after(deadline_s):
+                data, _ = await anyio.to_thread.run_sync(tool.call, params.arguments, budget, abandon_on_cancel=True,
+                                                         limiter=lookups if tool.lookup else heavy)
+        except TimeoutError:
+            return _error(f"{tool.name}: no answer within the time limit of {deadline_s:g} s.")
         except GeneverseError as err:
             return _error(str(err))
         except Exception as err:  # a fault of ours is still one message, and logged in full
             log.exception("tool %s failed", params.name)
-            return _error(f"{params.name} failed: {type(err).__name__}: {err}")
-        # a registry tool's rows are capped as a chat model reads them, the way its LangChain tool does
-        data = model_content(result) if isinstance(result, ToolOutcome) else result.model_dump(mode="json")
+            return _error(f"{params.name} failed: {type(err).__name__}: {shorten(str(err))}")
         return types.CallToolResult(content=[types.TextContent(text=json.dumps(data, ensure_ascii=False))],
                                     structured_content=data)
 
     async def list_resources(ctx, params) -> types.ListResourcesResult:
         return types.ListResourcesResult(resources=[resource for resource, _ in _RESOURCES.values()])
 
+    async def list_resource_templates(ctx, params) -> types.ListResourceTemplatesResult:
+        return types.ListResourceTemplatesResult(resource_templates=[TRACKS_TEMPLATE])
+
     async def read_resource(ctx, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
         uri = str(params.uri)
+        if agent is not None and (match := _TRACKS_OF.fullmatch(uri)):
+            text = await anyio.to_thread.run_sync(_tracks_csv, agent.graph, *match.groups(), budget, limiter=heavy)
+            return types.ReadResourceResult(contents=[types.TextResourceContents(uri=uri, text=text,
+                                                                                 mime_type="text/csv")])
         if uri not in _RESOURCES:
             raise MCPError(code=types.INVALID_PARAMS, message=f"Unknown resource '{uri}'. Resources: "
                                                               f"{', '.join(_RESOURCES)}.")
+        if agent is None:
+            raise MCPError(code=types.INTERNAL_ERROR, message=str(unavailable))
         resource, read = _RESOURCES[uri]
-        text = await anyio.to_thread.run_sync(locked, read, agent.graph)
+        text = await anyio.to_thread.run_sync(read, agent.graph, limiter=heavy)
         return types.ReadResourceResult(contents=[types.TextResourceContents(uri=uri, text=text,
                                                                              mime_type=resource.mime_type)])
 
@@ -218,11 +175,17 @@ def create_server(agent: GeneverseAgent) -> Server:
                       "Ensembl, GENCODE, GO, ENCODE, ClinVar, HPO). 'ask' takes any question in plain language; "
                       "the other tools are the agent's own, one fact or query each. Everything is read-only."),
         on_list_tools=list_tools, on_call_tool=call_tool, on_list_resources=list_resources,
-        on_read_resource=read_resource)
+        on_list_resource_templates=list_resource_templates, on_read_resource=read_resource)
 
 
-def _load_agent(use_llm: bool) -> GeneverseAgent:
-    return GeneverseAgent.from_env(use_llm=use_llm)
+def _load_agent(use_llm: bool) -> tuple[GeneverseAgent | None, GeneverseError | None]:
+    """The agent, or why there is none (a graph not built or unreadable): the server still starts, so that a
+    client reads the reason and the fix in every tool's answer rather than a closed connection."""
+    try:
+        return GeneverseAgent.from_env(use_llm=use_llm), None
+    except GeneverseError as err:
+        err_console.print(f"[red]error:[/red] {err}")
+        return None, err
 
 
 @contextmanager
@@ -240,10 +203,10 @@ def _stdout_to_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-async def _serve_stdio(agent: GeneverseAgent) -> None:
+async def _serve_stdio(agent: GeneverseAgent | None, unavailable: GeneverseError | None) -> None:
     from mcp.server.stdio import stdio_server
 
-    server = create_server(agent)
+    server = create_server(agent, unavailable)
     async with stdio_server() as (read_stream, write_stream):
         await server.run(read_stream, write_stream, server.create_initialization_options())
 
@@ -252,11 +215,11 @@ def _serve_http(host: str, port: int, use_llm: bool, json_output: bool) -> None:
     import uvicorn
 
     sock = bind_socket(host, port)
-    agent = _load_agent(use_llm)
-    server = create_server(agent)
+    agent, unavailable = _load_agent(use_llm)
+    server = create_server(agent, unavailable)
     app = server.streamable_http_app(host=host)
     url = served_url(sock, host, "the MCP endpoint") + "/mcp"
-    emit({"url": url, "transport": "streamable-http", "graph_backend": agent.graph.backend_name,
+    emit({"url": url, "transport": "streamable-http", "graph_backend": agent.graph.backend_name if agent else None,
           "language_model": use_llm}, json_output, render=lambda info: err_console.print(f"Geneverse MCP server on [bold]{info['url']}[/bold]"))
     config = uvicorn.Config(app, log_level="warning" if json_output else "info", lifespan="on")
     uvicorn.Server(config).run(sockets=[sock])
@@ -278,6 +241,6 @@ def mcp(
     if http:
         _serve_http(host, port, use_llm, json_output)
     else:
-        with _stdout_to_stderr():  # a graph that is not built is one message, before the protocol starts
-            agent = _load_agent(use_llm)
-        anyio.run(_serve_stdio, agent)
+        with _stdout_to_stderr():  # nothing but the protocol on standard output
+            agent, unavailable = _load_agent(use_llm)
+        anyio.run(_serve_stdio, agent, unavailable)

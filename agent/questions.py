@@ -7,11 +7,24 @@ from kg.readonly import normalise
 
 # Anything longer is not a question, and would only slow the entity linker down.
 MAX_QUESTION_CHARS = 2000
+MAX_CORRECT_CHARS = 50_000  # text to post-correct: a long document, not a corpus
 _UNDECODED = re.compile("[\ud800-\udfff]")  # bytes that were not UTF-8 reach Python as lone surrogates
 
 
 class BadInput(GeneverseError):
     """A question, batch file or text the command cannot read."""
+
+
+def check_text(text: str, limit: int, what: str = "The text") -> str:
+    """Text to read (stdin of `correct`, a document): NFKC, UTF-8, no NUL bytes, at most `limit` characters."""
+    text = normalise(text)
+    if not text.strip():
+        raise BadInput(f"{what} is empty.")
+    if _UNDECODED.search(text) or "\x00" in text:
+        raise BadInput(f"{what} is not UTF-8 text.")
+    if len(text) > limit:
+        raise BadInput(f"{what} has {len(text):,} characters; the limit is {limit:,}: {shorten(text)!r}")
+    return text
 
 
 def check_question(question: str) -> str:

@@ -36,6 +36,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from agent.answer import AgentAnswer
 from agent.graph import GeneverseAgent
 from agent.questions import MAX_QUESTION_CHARS, BadInput, check_question
+from agent.toolset import QueryPage, catalogue, public_tools
 from kg.errors import (
     AmbiguousName,
     BackendUnavailable,
@@ -48,9 +49,9 @@ from kg.errors import (
 from kg.graph import GeneGraph, open_graph
 from kg.models import Candidate, Gene
 from kg.output import emit, err_console
+from tools.budget import ResultBudget, fit
 from tools.llm import LLMConfig
-from tools.omics_query import QueryResult
-from tools.registry import catalogue
+from tools.query.builder import MAX_ROWS
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -60,9 +61,6 @@ DEFAULT_MAX_BODY_BYTES = 64 * 1024
 MAX_HISTORY = 20
 # A request's headers and body must arrive within this many seconds of its first byte.
 DEFAULT_REQUEST_TIMEOUT_S = 5.0
-# /query replies: at most this many rows and about this many bytes of rows.
-MAX_QUERY_ROWS = 1000
-MAX_QUERY_BYTES = 1024 * 1024
 LOOKUP_WORKERS = 8
 # Heavy requests waiting for a worker, per worker, before new ones are answered 503.
 QUEUE_PER_WORKER = 4
@@ -90,25 +88,9 @@ class AskRequest(BaseModel):
 
 class QueryRequest(BaseModel):
     question: str = Field(min_length=1, max_length=4 * MAX_QUESTION_CHARS, examples=["Which genes lie in 17p13.1?"])
+    offset: int = Field(0, ge=0, description="rows to skip: to page on, the previous offset plus the rows shown")
+    limit: int = Field(ResultBudget.rows, ge=1, le=MAX_ROWS, description="rows to return")
     _check = field_validator("question")(_checked)
-
-
-class QueryResponse(QueryResult):
-    truncated: bool = Field(False, description="whether rows were left out to keep the reply within its caps")
-    total_rows: int = Field(description="rows the query returned, before any were left out")
-
-
-def cap_rows(result: QueryResult, max_rows: int = MAX_QUERY_ROWS, max_bytes: int = MAX_QUERY_BYTES) -> QueryResponse:
-    """The result with at most `max_rows` rows whose JSON takes at most about `max_bytes` bytes."""
-    kept, size = [], 0
-    for row in result.rows[:max_rows]:
-        size += len(json.dumps(row, default=str, ensure_ascii=False)) + 1
-        if size > max_bytes:
-            break
-        kept.append(row)
-    total = len(result.rows)
-    return QueryResponse(**result.model_dump(exclude={"rows"}), rows=kept, truncated=len(kept) < total,
-                         total_rows=total)
 
 
 class ErrorBody(BaseModel):
@@ -277,6 +259,7 @@ def create_app(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     workers: int = 2,
+    budget: ResultBudget | None = None,
 ) -> FastAPI:
     """Build the app. Graph and agent are loaded once here; pass them to share already loaded ones.
 
@@ -289,6 +272,7 @@ def create_app(
     if agent is None:
         agent = GeneverseAgent.from_env(llm=llm, use_llm=use_llm, graph=graph)
     graph_counts = graph.stats()
+    budget = budget or ResultBudget.from_env()
     heavy = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="geneverse-answer")
     lookups = ThreadPoolExecutor(max_workers=LOOKUP_WORKERS, thread_name_prefix="geneverse-lookup")
     # Heavy work admitted: running plus waiting; past the bound a request is answered 503 at once.
@@ -321,8 +305,15 @@ def create_app(
         except TimeoutError:
             raise HTTPException(504, f"No answer within the time limit of {timeout_s:g} s.") from None
 
-    def answer_query(question: str) -> QueryResponse:
-        return cap_rows(agent.query(question))  # checked and NFKC-normalised by QueryRequest
+    tools = public_tools(agent)
+    by_name = {tool.name.removeprefix("geneverse_"): tool for tool in tools}
+
+    def answer_query(request: QueryRequest) -> dict[str, Any]:
+        return by_name["query"].call(request.model_dump(), budget)[0]
+
+    def answer(request: AskRequest) -> AgentAnswer | dict[str, Any]:
+        answered = agent.ask(request.question, history=request.history or None)
+        return answered if answered.refused else fit(answered.model_dump(mode="json"), budget)
 
     app = FastAPI(
         title="Geneverse",
@@ -390,18 +381,19 @@ def create_app(
         )
 
     @app.get("/tools", tags=["agent"])
-    def tools() -> list[dict[str, Any]]:
-        """The agent's tools, from its one registry: route, name, description and argument schema of each."""
-        return catalogue()
+    def tool_set() -> list[dict[str, Any]]:
+        """The public tool set, as the MCP server and the LangChain tools offer it: name, description, argument
+        schema and result schema of each."""
+        return catalogue(tools)
 
     @app.post("/ask", response_model=AgentAnswer, tags=["agent"], responses={403: {"model": ErrorBody}})
     async def ask(request: AskRequest) -> AgentAnswer:
         """Answer a question; the reply carries its provenance, query rows and corrections. A request to change
         the graph is refused with 403, as /query refuses a write."""
-        answer = await run_heavy(partial(agent.ask, request.question, history=request.history or None))
-        if answer.refused:
-            return error_response(403, answer.error)
-        return answer
+        answered = await run_heavy(partial(answer, request))
+        if isinstance(answered, AgentAnswer):  # refused: the graph is read-only
+            return error_response(403, answered.error)
+        return answered
 
     @app.get(
         "/genes/{name:path}",
@@ -413,11 +405,12 @@ def create_app(
         """A gene by symbol, alias, previous symbol or HGNC / Ensembl / Entrez / UniProt / OMIM id."""
         return await run_limited(partial(graph.gene, name))
 
-    @app.post("/query", response_model=QueryResponse, tags=["graph"], responses={403: {"model": ErrorBody}})
-    async def query(request: QueryRequest) -> QueryResponse:
-        """A natural-language omics question run as read-only Cypher: the query, its rows (at most
-        1,000 rows and about 1 MB; `truncated` and `total_rows` say what was left out) and a summary."""
-        return await run_heavy(partial(answer_query, request.question))
+    @app.post("/query", response_model=QueryPage, tags=["graph"], responses={403: {"model": ErrorBody}})
+    async def query(request: QueryRequest) -> QueryPage:
+        """A natural-language omics question run as read-only Cypher: the query, a page of its rows within the
+        result budget (`rows_total` and `truncated` say what was left out; page on with `offset`) and a
+        summary."""
+        return await run_heavy(partial(answer_query, request))
 
     return app
 

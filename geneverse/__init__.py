@@ -11,19 +11,23 @@ __all__ = ["tools_for_langchain"]
 
 
 def tools_for_langchain(graph: Any | None = None, generator: Any | None = None) -> list:
-    """Every tool of `tools/registry.py` as a LangChain `StructuredTool` bound to a gene graph.
+    """The public tool set (`agent/toolset.py`, the same as the MCP server's) as LangChain `StructuredTool`s
+    bound to a gene graph.
 
     `graph` is an open `kg.graph.GeneGraph` (the default graph is opened when none is given); `generator` is a
-    loaded language model (`tools.llm.load_llm(...)`) that the omics query and description tools then use.
-    Tools are named by their route (`official_symbol`, `omics_query`, `describe`, ...), take the registry's
-    pydantic arguments, and answer with the ToolOutcome as JSON content and the ToolOutcome as artifact; an
-    unknown gene, a write attempt or bad arguments come back as the tool's error message."""
+    loaded language model (`tools.llm.load_llm(...)`) that the query and description tools then use. Tools are
+    named `geneverse_<tool>` (`geneverse_ask`, `geneverse_official_symbol`, `geneverse_query`, ...); each
+    answers with its result as JSON within the result budget (`tools/budget.py`) as content and the whole
+    result as artifact; an unknown gene, a write attempt or bad arguments come back as the tool's error
+    message."""
     from agent.graph import GeneverseAgent
-    from tools.registry import bound_tools
+    from agent.toolset import public_tools
+    from tools.budget import ResultBudget
 
     if graph is None:
         from kg.graph import open_graph
 
         graph = open_graph()
-    # questions to the omics query tool are read by the agent's parsers, as `geneverse ask` reads them
-    return bound_tools(graph, generator, plan_of=GeneverseAgent(graph, generator=generator).plan_of)
+    agent = GeneverseAgent(graph, generator=generator, use_llm=generator is not None)
+    budget = ResultBudget.from_env()
+    return [tool.langchain_tool(budget) for tool in public_tools(agent)]

@@ -22,11 +22,20 @@ JSON = typer.Option(False, "--json", help="Print JSON.")
 class BuildInterrupted(GeneverseError):
     exit_code = 130  # as a shell reports an interrupted command
 BUILD_STEPS = 9 + 13  # assembly steps + one load step per table
+BACKENDS = ("ladybug", "neo4j")
+
+
+def _known_backend(value: str) -> str:
+    """A backend name is checked before anything is built, not after."""
+    if value not in BACKENDS:
+        raise typer.BadParameter(f"unknown backend '{value[:40]}': choose {' or '.join(BACKENDS)}")
+    return value
 
 
 @app.command()
 def build(
-    backend: str = typer.Option("ladybug", help="ladybug (embedded, default) or neo4j"),
+    backend: str = typer.Option("ladybug", help="ladybug (embedded, default) or neo4j",
+                                callback=lambda value: _known_backend(value)),
     uri: str | None = typer.Option(None, help="Neo4j bolt URI (default: NEO4J_URI)"),
     home: Path | None = typer.Option(None, help="Cache folder for the embedded graph (default: GENEVERSE_HOME)"),
     withhold_summaries: Path | None = typer.Option(

@@ -40,6 +40,23 @@ def output_file(path: str | Path, option: str) -> Path:
     return checked
 
 
+def _can_be_made(folder: Path, option: str) -> None:
+    """Permissions are not the whole story (/proc, a read-only mount): make the folder and take it away again,
+    so the command fails now, with one message, and leaves nothing behind when it fails later."""
+    first_missing = folder
+    while not first_missing.parent.exists():
+        first_missing = first_missing.parent
+    try:
+        folder.mkdir(parents=True)
+    except OSError as err:
+        raise BadPath(f"{option} {folder}: cannot create the folder ({err.strerror}).") from None
+    while True:
+        folder.rmdir()
+        if folder == first_missing:
+            break
+        folder = folder.parent
+
+
 def output_folder(path: str | Path, option: str) -> Path:
     """A folder the command will write into: a folder (or a path that can become one), not a file."""
     checked = _non_empty(path, option)
@@ -50,6 +67,7 @@ def output_folder(path: str | Path, option: str) -> Path:
             raise BadPath(f"{option} {checked}: no permission to write in it.")
     else:
         _writable_parent(checked, option)
+        _can_be_made(checked, option)
     return checked
 
 

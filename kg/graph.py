@@ -108,6 +108,8 @@ class GeneGraph:
         query = (name or "").strip()
         if not query:
             raise GeneverseError("empty gene name")
+        if any("\ud800" <= ch <= "\udfff" for ch in query):  # bytes that were not UTF-8 reach Python so
+            raise GeneverseError("The gene name is not UTF-8 text.")
         candidates = [Candidate(**row) for row in self._run("resolve", key=query.upper())]
         if not candidates:
             candidates = [Candidate(reason="identifier", **g.model_dump(include=set(Candidate.model_fields)))
@@ -346,9 +348,10 @@ class GeneGraph:
 
     # ---- free queries and description ----------------------------------------------------------
 
-    def query(self, cypher: str, params: dict | None = None) -> list[dict]:
-        """Run a user's read-only Cypher; any write or procedure clause is rejected unexecuted."""
-        return self.store.run(check_read_only(cypher), params or {})
+    def query(self, cypher: str, params: dict | None = None, max_rows: int | None = None) -> list[dict]:
+        """Run a user's read-only Cypher; any write or procedure clause is rejected unexecuted. With `max_rows`
+        only the first rows are read, so a huge result never fills memory."""
+        return self.store.run(check_read_only(cypher), params or {}, max_rows=max_rows)
 
     def schema_text(self) -> str:
         """Labels, properties and relationship patterns, for text-to-Cypher prompts."""

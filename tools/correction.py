@@ -76,12 +76,13 @@ _LOCUS_CLAIM = re.compile(
 _ALIAS_LABEL = re.compile(
     r"\b(?:also\s+(?:known|called|referred\s+to)\s+as|a\.k\.a\.?|(?:aliases|synonyms|other\s+names|alternative\s+"
     r"(?:names|symbols)|previous\s+symbols)(?:\s+(?:include|are|of\s+\S+\s+are))?\s*:?)\s*", re.IGNORECASE)
-_ITEM = r"(?:[A-Za-z0-9][A-Za-z0-9\-_/]*(?:\([A-Za-z0-9\-_/]+\)[A-Za-z0-9\-_/]*)?(?:\.[A-Za-z0-9]+)*|\.\.\.|…)"
+# atomic, and a run starts where a word starts: a long unbroken word is read once, not once per letter
+_ITEM = r"(?>[A-Za-z0-9][A-Za-z0-9\-_/]*(?:\([A-Za-z0-9\-_/]+\)[A-Za-z0-9\-_/]*)?(?:\.[A-Za-z0-9]+)*|\.\.\.|…)"
 _SEP = r"(?:\s*[,;]\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+|\s+(?=\.\.\.|…)|(?<=\.\.\.)\s+|(?<=…)\s+)"
 _ITEM_AT = re.compile(_ITEM)
 _SEP_AT = re.compile(_SEP)
 _SERIES_ITEM = re.compile(r"^([A-Za-z]+)[-_ ]?(\d+)$")
-_UNLABELLED_RUN = re.compile(rf"{_ITEM}(?:{_SEP}{_ITEM}){{4,}}")
+_UNLABELLED_RUN = re.compile(rf"(?<![A-Za-z0-9\-_/.]){_ITEM}(?:{_SEP}{_ITEM}){{4,}}")
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from kg.errors import GeneverseError, ReadOnlyViolation, shorten
 from tools.query.answer import run_plan
-from tools.query.builder import summarise
+from tools.query.builder import Page, summarise
 from tools.query.guard import InvalidQuery, execute, graph_schema, write_request
 from tools.query.plan import DECLINE_WORDS, Plan
 
@@ -40,6 +40,7 @@ class QueryResult(BaseModel):
     total: int | None = Field(None, description="rows there are in all; `rows` holds the first of them")
     plan: dict[str, Any] | None = Field(None, description="the typed question plan that ran")
     records: list[str] = []
+    more: bool = Field(False, description="typed Cypher had more rows than were read")
 
 
 # --- the language-model path ------------------------------------------------------------------------------
@@ -56,7 +57,7 @@ MATCH (e:Experiment) WHERE e.target_lc = 'ctcf' AND e.assay ENDS WITH 'ChIP-seq'
 
 _FENCED = re.compile(r"```(?:cypher)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
 _CLAUSE_LINE = re.compile(
-    r"^\s*(?:/\*.*?\*/\s*)*(?P<keyword>OPTIONAL\s+MATCH|MATCH|WITH|UNWIND|RETURN|CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|CALL|LOAD|COPY|"
+    r"^\s*(?:/\*.*?\*/\s*|//[^\n]*\n\s*)*(?:(?:PROFILE|EXPLAIN)\s+)?(?P<keyword>OPTIONAL\s+MATCH|MATCH|WITH|UNWIND|RETURN|CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|CALL|LOAD|COPY|"
     r"FOREACH|ALTER|INSTALL|ATTACH|EXPORT|IMPORT|CHECKPOINT|USE|SHOW|GRANT|REVOKE|BEGIN|COMMIT)\b",
     re.IGNORECASE | re.MULTILINE)
 
@@ -93,23 +94,40 @@ def _llm_query(question: str, graph, llm) -> QueryResult:
     raise InvalidQuery(f"The language model did not produce a valid query after a retry: {error}")
 
 
+# A clause that acts, anywhere in the text ('... Then DETACH DELETE n', "CREATE (:Gene {gene_id: 'P7'})"): the
+# clause word in capitals before a pattern, a variable, a property or the end, or in any case before a pattern.
+_ACTING_CLAUSE = re.compile(
+    r"\b(?:CREATE|MERGE|DELETE|DETACH|REMOVE|DROP|FOREACH|LOAD|COPY|EXPORT|IMPORT|CHECKPOINT|INSTALL|ATTACH|CALL)\b"
+    r"(?=\s*[(\[{:`;]|\s*$|\s+[a-z_]\w*\s*[.:,)=]|(?<=DELETE)\s+[a-z_]\w*\s*$|\s+\w+\s+(?:TO|FROM|AS)\b|"
+    r"\s+(?:DELETE|TABLE|FROM|DATABASE|CSV|EXTENSION|NODE|REL)\b)"
+    r"|\b(?:create|merge|delete|remove|foreach)\s*\(|\bdetach\s+delete\b|\bSET\s+[a-z_]\w*\s*[.:=]")
+
+
 def looks_like_cypher(text: str) -> bool:
     """True when the text is a Cypher statement, read or write: it opens with a clause written in capitals
-    ('CHECKPOINT', 'DROP TABLE Gene') or with any clause followed by a pattern ('match (n) delete n'), so
-    'Show me the tracks' and 'Return the genes in 17p13' stay questions."""
+    ('CHECKPOINT', 'PROFILE MATCH ...', after comments too) or with any clause followed by a pattern ('match (n)
+    delete n'), or it holds a clause that acts anywhere; so 'Show me the tracks' and 'Return the genes in
+    17p13' stay questions, and a write hidden after a question is refused, never read around."""
+    if _ACTING_CLAUSE.search(text):
+        return True
     opening = _CLAUSE_LINE.match(text.strip())
     if opening is None:
         return False
     return opening.group("keyword").isupper() or bool(re.search(r"[({]", text))
 
 
-def run_query(question: str, graph, llm=None, plan: Plan | None = None) -> QueryResult:
+def run_query(question: str, graph, llm=None, plan: Plan | None = None, page: Page = Page()) -> QueryResult:
     """Answer a question with a read-only query: Cypher as typed, else the question's plan, else the language
-    model if one is given. `plan` is the question read by the agent's parsers."""
+    model if one is given. `plan` is the question read by the agent's parsers; a list holds the rows of `page`
+    (typed Cypher is read only that far, so a huge result never fills memory)."""
     if looks_like_cypher(question):  # Cypher typed by the user is held to the same checks as generated Cypher
-        rows = execute(question, graph)
-        return QueryResult(question=question, cypher=question.strip(), rows=rows, summary=summarise(rows),
-                           path="cypher")
+        end = page.offset + page.size
+        rows = execute(question, graph, max_rows=end + 1)
+        total = len(rows) if len(rows) <= end else None  # past the page the rows were never read
+        shown = rows[page.offset:end]
+        summary = summarise(shown) + ("" if total is not None else f" More rows follow row {end:,}.")
+        return QueryResult(question=question, cypher=question.strip(), rows=shown, summary=summary,
+                           path="cypher", total=total, more=total is None)
     if verb := write_request(question):
         raise ReadOnlyViolation(f"the graph is read-only: a request to {verb} records is refused, and nothing "
                                 "was changed")
@@ -118,7 +136,7 @@ def run_query(question: str, graph, llm=None, plan: Plan | None = None) -> Query
             raise ReadOnlyViolation("the graph is read-only: a request to change it is refused, and nothing was changed")
         raise UnparsedQuestion(question, DECLINE_WORDS[plan.decline])
     if plan is not None and plan.op != "tool":
-        result = run_plan(plan, graph)
+        result = run_plan(plan, graph, page)
         return QueryResult(question=question, cypher=result.cypher or "", params=result.params, rows=result.rows,
                            summary=result.text, path="plan", answer=result.answer, total=result.total,
                            plan=result.plan, records=result.records)

@@ -3,12 +3,11 @@ tool's description), the linked entity it needs and the function that runs it. R
 targets, the tool-calling schemas offered to a chat model, the agent's dispatch and the descriptions the
 HTTP API shows all derive from `TOOLS`; adding a tool is one entry here."""
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from langchain_core.tools import StructuredTool, ToolException
+from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, Field, ValidationError
 
 from kg.errors import GeneverseError
@@ -17,6 +16,7 @@ from tools.correction import Correction
 from tools.enrichment import go_enrichment
 from tools.omics_query import run_query
 from tools.query.answer import PlanResult, run_plan
+from tools.query.builder import MAX_ROWS, Page
 from tools.query.plan import Plan
 
 
@@ -31,6 +31,7 @@ class ToolOutcome(BaseModel):
     records: list[str] = []
     rows: list[dict[str, Any]] | None = None
     rows_total: int | None = Field(None, description="rows there are in all, when `rows` holds the first of them")
+    truncated: bool = Field(False, description="whether rows or text were left out to fit the result budget")
     plan: dict[str, Any] | None = Field(None, description="the typed question plan that ran, if any")
     cypher: str | None = None
     gene: str | None = None
@@ -54,52 +55,66 @@ class ToolContext:
 
 # --- argument models (the docstring is the description a chat model and the API see) --------------------
 
+# One argument name per concept, each described, each bounded in length.
+GENE_CHARS, NAME_CHARS, TEXT_CHARS, PATH_CHARS = 100, 300, 2_000, 4_096
+_GENE = ("a human gene: its symbol, an alias or previous symbol, or an identifier written as such "
+         "(HGNC:11998, ENSG00000141510, UniProt P04637, OMIM 191170, or a bare number for an Entrez Gene id)")
+
+
+def gene_field(description: str = _GENE) -> Any:
+    return Field(min_length=1, max_length=GENE_CHARS, description=description)
+
+
 class OfficialSymbol(BaseModel):
     """Official HGNC symbol of a gene alias, previous symbol, or HGNC / Ensembl / Entrez / UniProt / OMIM id."""
-    name: str = Field(description="the alias, symbol or identifier as written")
+    gene: str = gene_field("the alias, previous symbol or identifier as written (HER2, p53, ENSG00000141736)")
 
 
 class Identifier(BaseModel):
     """One identifier of a gene: HGNC, Entrez, Ensembl, UniProt or OMIM."""
-    gene: str
-    kind: Literal["hgnc", "entrez", "ensembl", "uniprot", "omim"]
+    gene: str = gene_field()
+    kind: Literal["hgnc", "entrez", "ensembl", "uniprot", "omim"] = Field(description="which identifier")
 
 
 class Chromosome(BaseModel):
     """The chromosome a gene lies on."""
-    gene: str
+    gene: str = gene_field()
 
 
 class Cytoband(BaseModel):
     """The cytogenetic band and coordinates of a gene."""
-    gene: str
+    gene: str = gene_field()
 
 
 class ProteinCoding(BaseModel):
     """Whether a gene is protein-coding."""
-    gene: str
+    gene: str = gene_field()
 
 
 class DiseasesOfGene(BaseModel):
     """Conditions associated with a gene (ClinVar, HPO)."""
-    gene: str
+    gene: str = gene_field()
 
 
 class GenesOfDisease(BaseModel):
     """Genes associated with a disease or condition (ClinVar, HPO)."""
-    disease: str
+    disease: str = Field(min_length=1, max_length=NAME_CHARS,
+                         description="a condition's name as ClinVar, HPO or MedGen write it ('Cystic fibrosis')")
 
 
 class GoTerms(BaseModel):
     """GO annotations of one gene."""
-    gene: str
-    aspect: Literal["BP", "MF", "CC"] | None = None
+    gene: str = gene_field()
+    aspect: Literal["BP", "MF", "CC"] | None = Field(
+        None, description="biological process (BP), molecular function (MF) or cellular component (CC); all if unset")
 
 
 class GoEnrichment(BaseModel):
     """GO terms enriched in a list of genes."""
-    genes: list[str]
-    aspect: Literal["BP", "MF", "CC"] = "BP"
+    genes: list[str] = Field(min_length=1, max_length=1_000,
+                             description="the genes, as symbols, aliases or identifiers (up to 1,000)")
+    aspect: Literal["BP", "MF", "CC"] = Field(
+        "BP", description="biological process (BP), molecular function (MF) or cellular component (CC)")
 
 
 class OmicsQuery(BaseModel):
@@ -107,49 +122,57 @@ class OmicsQuery(BaseModel):
     terms, gene groups, cell types, experiments, Enformer tracks, biosamples, chromosomes, bands and regions;
     filters, 'both' / 'but not', counts, lists, top-N, comparisons, neighbourhoods. Read-only Cypher is run as
     given after the read-only check."""
-    question: str
+    question: str = Field(min_length=1, max_length=TEXT_CHARS, description="the question, or read-only Cypher")
+    offset: int = Field(0, ge=0, description="rows of a list to skip: page on past `rows` with offset = rows shown")
+    limit: int = Field(MAX_ROWS, ge=1, le=MAX_ROWS, description="rows of a list to return")
 
 
 class QueryPlan(BaseModel):
     """A typed question plan run against the gene graph (see the plan's JSON schema): what kind of record it is
     about, the records it names, conditions, what is asked of them and the operation (get, list, count, check,
     compare, rank, nearest)."""
-    plan: Plan
+    plan: Plan = Field(description="the plan, as its JSON schema defines it")
+    offset: int = Field(0, ge=0, description="rows of a list to skip: page on past `rows` with offset = rows shown")
+    limit: int = Field(MAX_ROWS, ge=1, le=MAX_ROWS, description="rows of a list to return")
 
 
 class Describe(BaseModel):
     """A paragraph on the function of a gene, checked against the gene graph."""
-    gene: str
+    gene: str = gene_field()
 
 
 class GeneOverview(BaseModel):
     """The graph's record of a gene: name, location, locus type, identifiers, summary."""
-    gene: str
+    gene: str = gene_field()
 
 
 class Tracks(BaseModel):
     """Predict Enformer's regulatory tracks around a gene and explain them, optionally for one assay (DNase, ATAC,
     ChIP, CAGE) and biosample; needs Enformer weights and a genome FASTA, and says which is missing."""
-    gene: str
-    assay: str | None = Field(None, description="DNase-seq, ATAC-seq, ChIP-seq, CAGE, or a histone mark's target")
-    biosample: str | None = Field(None, description="a biosample as the tracks name it: K562, liver, HepG2 ...")
+    gene: str = gene_field()
+    assay: str | None = Field(None, max_length=NAME_CHARS,
+                              description="DNase-seq, ATAC-seq, ChIP-seq, CAGE, or a histone mark's target")
+    biosample: str | None = Field(None, max_length=NAME_CHARS,
+                                  description="a biosample as the tracks name it: K562, liver, HepG2 ...")
 
 
 class ProteinImage(BaseModel):
     """Identify the protein shown in a structure image or structure file (PNG, JPEG, PDB, mmCIF)."""
-    image_path: str
+    image_path: str = Field(min_length=1, max_length=PATH_CHARS,
+                            description="path of the image or structure file on the machine running Geneverse")
 
 
 class MarkerGene(BaseModel):
     """Whether a gene is a marker of a cell type, judged from a spatial expression image."""
-    image_path: str
-    gene: str
-    cell_type: str
+    image_path: str = Field(min_length=1, max_length=PATH_CHARS,
+                            description="path of the spatial expression image on the machine running Geneverse")
+    gene: str = gene_field()
+    cell_type: str = Field(min_length=1, max_length=NAME_CHARS, description="the cell type, e.g. 'luminal cells'")
 
 
 class Retrieval(BaseModel):
     """Find genes whose descriptions match free text."""
-    text: str
+    text: str = Field(min_length=1, max_length=TEXT_CHARS, description="free text about a gene's function")
 
 
 # --- the functions -----------------------------------------------------------------------------------------
@@ -181,7 +204,7 @@ def plan_outcome(result: PlanResult, tool: str = "query_plan") -> ToolOutcome:
 
 def _omics_query(args: OmicsQuery, ctx: ToolContext) -> ToolOutcome:
     plan = ctx.plan_of(args.question) if ctx.plan_of is not None else None
-    result = run_query(args.question, ctx.graph, llm=ctx.llm, plan=plan)
+    result = run_query(args.question, ctx.graph, llm=ctx.llm, plan=plan, page=Page(args.offset, args.limit))
     if result.answer is not None:
         answer = result.answer
     elif len(result.rows) == 1 and len(result.rows[0]) == 1:
@@ -195,7 +218,7 @@ def _omics_query(args: OmicsQuery, ctx: ToolContext) -> ToolOutcome:
 
 
 def _query_plan(args: QueryPlan, ctx: ToolContext) -> ToolOutcome:
-    return plan_outcome(run_plan(args.plan, ctx.graph))
+    return plan_outcome(run_plan(args.plan, ctx.graph, Page(args.offset, args.limit)))
 
 
 def _describe(args: Describe, ctx: ToolContext) -> ToolOutcome:
@@ -311,35 +334,6 @@ class Tool:
         return StructuredTool.from_function(func=lambda **_: None, name=self.args.__name__,
                                             description=self.description, args_schema=self.args)
 
-    def bound_tool(self, ctx: ToolContext) -> StructuredTool:
-        """The tool as a LangChain StructuredTool named by its route that runs it with `ctx` (for a LangGraph
-        ToolNode or any agent framework). Its content is the ToolOutcome as JSON (rows capped: `model_content`),
-        its artifact the whole ToolOutcome;
-        an error a user can cause (unknown gene, write attempt, bad arguments) is the tool's error message."""
-        def run(**kwargs: Any) -> tuple[str, ToolOutcome]:
-            try:
-                outcome = self(kwargs, ctx)
-            except GeneverseError as err:
-                raise ToolException(str(err)) from err
-            return json.dumps(model_content(outcome)), outcome
-
-        return StructuredTool.from_function(func=run, name=self.route, description=self.description,
-                                            args_schema=self.args, response_format="content_and_artifact",
-                                            handle_tool_error=True, handle_validation_error=invalid_arguments)
-
-
-# A chat model reads at most this many rows of a tool's result; the rest stay in the artifact.
-MAX_CONTENT_ROWS = 100
-
-
-def model_content(outcome: ToolOutcome) -> dict[str, Any]:
-    """The outcome as a chat model reads it: its first MAX_CONTENT_ROWS rows and how many there are."""
-    content = outcome.model_dump(mode="json", exclude_none=True)
-    if outcome.rows is not None and len(outcome.rows) > MAX_CONTENT_ROWS:
-        content.update(rows=content["rows"][:MAX_CONTENT_ROWS], rows_total=len(outcome.rows))
-    return content
-
-
 def _gene_fact(function: Callable[..., gene_facts.GeneFact], name: str, argument: str = "gene"):
     def run(args: BaseModel, ctx: ToolContext) -> ToolOutcome:
         extra = {"aspect": args.aspect} if isinstance(args, GoTerms) else {}
@@ -352,8 +346,8 @@ _ID_KINDS = {"hgnc_id": "hgnc", "entrez_id": "entrez", "ensembl_id": "ensembl", 
 _ASPECTS = {"go_term": None, "go_process": "BP", "go_function": "MF", "go_component": "CC"}
 
 TOOLS: list[Tool] = [
-    Tool("official_symbol", OfficialSymbol, _gene_fact(gene_facts.official_symbol, "official_symbol", "name"),
-         phrased=True, shapes=(Shape("get", "symbol", args=lambda plan: {"name": plan.names[0]}),)),
+    Tool("official_symbol", OfficialSymbol, _gene_fact(gene_facts.official_symbol, "official_symbol"),
+         phrased=True, shapes=(Shape("get", "symbol"),)),
     Tool("identifier", Identifier, lambda a, c: _fact(gene_facts.identifier(a.gene, a.kind, c.graph), "identifier"),
          phrased=True, shapes=tuple(Shape("get", field_name, args=lambda plan: {"gene": plan.names[0],
                                                                              "kind": _ID_KINDS[plan.ask]})
@@ -424,17 +418,3 @@ def grounded_describer(graph: Any, generator: Any | None = None) -> Callable[[st
                            gene=described.symbol, records=described.records, corrections=described.corrections,
                            model=getattr(generator, "name", None))
     return describe
-
-
-def bound_tools(graph: Any, generator: Any | None = None,
-                plan_of: Callable[[str], Plan | None] | None = None) -> list[StructuredTool]:
-    """Every tool of the registry as a LangChain StructuredTool bound to `graph` (and a loaded language
-    model, when the query and description tools should use one; `plan_of` reads questions into plans)."""
-    ctx = ToolContext(graph=graph, llm=generator, describe=grounded_describer(graph, generator), plan_of=plan_of)
-    return [tool.bound_tool(ctx) for tool in TOOLS]
-
-
-def catalogue() -> list[dict[str, Any]]:
-    """Every tool with its description and argument schema, for the HTTP API and the web page."""
-    return [{"route": t.route, "name": t.args.__name__, "description": t.description,
-             "arguments": t.args.model_json_schema()} for t in TOOLS]

@@ -154,14 +154,20 @@ class LadybugStore:
             self._local.conn = conn
         return conn
 
-    def run(self, query: str, params: dict | None = None) -> list[dict]:
+    def run(self, query: str, params: dict | None = None, max_rows: int | None = None) -> list[dict]:
+        """The query's rows; with `max_rows`, only that many are read into Python (the rest stay unread)."""
         check_statement_kind(query)
         try:
             result = self._connection().execute(query, params or {})
         except RuntimeError as err:
             raise GeneverseError(f"graph query failed: {err}") from None
         columns = result.get_column_names()
-        rows = [dict(zip(columns, values)) for values in result.get_all()]
+        if max_rows is None:
+            rows = [dict(zip(columns, values)) for values in result.get_all()]
+        else:
+            rows = []
+            while len(rows) < max_rows and result.has_next():
+                rows.append(dict(zip(columns, result.get_next())))
         result.close()
         return rows
 

@@ -67,11 +67,14 @@ class Neo4jStore:
             raise GraphNotBuilt(self.location)
         self.manifest = json.loads(found[0]["manifest"])
 
-    def run(self, query: str, params: dict | None = None) -> list[dict]:
+    def run(self, query: str, params: dict | None = None, max_rows: int | None = None) -> list[dict]:
+        """The query's rows; with `max_rows`, only that many are fetched (the rest are never streamed)."""
+        from itertools import islice
+
         from neo4j.exceptions import Neo4jError
 
         def work(tx):
-            return [record.data() for record in tx.run(query, params or {})]
+            return [record.data() for record in islice(tx.run(query, params or {}), max_rows)]
 
         try:
             with self._driver.session(database=self._database, default_access_mode="READ") as session:

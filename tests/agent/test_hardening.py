@@ -206,3 +206,24 @@ def test_question_that_is_not_utf8_is_refused(monkeypatch, capsys, built):
     assert code == 1 and "not UTF-8" in json.loads(out)["error"]
     code, out, err = run(monkeypatch, capsys, "chat", "--json", stdin=undecoded + "\nWhich chromosome is XIST on?\n")
     assert code == 0 and "not UTF-8" in err and json.loads(out)["answer"] == "chrX"
+
+
+def test_folder_that_cannot_be_made_is_one_message(monkeypatch, capsys):
+    code, out, err = run(monkeypatch, capsys, "eval", "describe", "--genes", "TP53", "--out", "/proc/geneverse-nope",
+                         "--json")
+    assert code == 1 and "cannot create the folder" in json.loads(out)["error"] and "Traceback" not in err
+
+
+def test_gene_name_that_is_not_utf8_is_refused(monkeypatch, capsys, built):
+    code, out, err = run(monkeypatch, capsys, "kg", "gene", "\udcff\udcfe", "--json")
+    assert code == 1 and json.loads(out)["error"] == "The gene name is not UTF-8 text." and "pybind" not in err
+
+
+def test_binary_text_to_correct_is_refused(monkeypatch, capsys, built):
+    code, out, _ = run_cli(monkeypatch, capsys, "correct", "--gene", "TP53", "--json", stdin="\x00\udcff binary")
+    assert code == 1 and "not UTF-8" in json.loads(out)["error"]
+
+
+def test_unknown_backend_is_refused_before_building(monkeypatch, capsys, tmp_path):
+    code, _, err = run(monkeypatch, capsys, "kg", "build", "--backend", "nosuch", "--home", str(tmp_path / "g"))
+    assert code == 2 and "unknown backend 'nosuch'" in err and not (tmp_path / "g").exists()

@@ -13,8 +13,8 @@ import pytest
 import uvicorn
 
 from agent.graph import GeneverseAgent
-from agent.server import MAX_QUERY_ROWS, QueryResponse, bind_socket, cap_rows, create_app, server_config
-from tools.omics_query import QueryResult
+from agent.server import bind_socket, create_app, server_config
+from tools.budget import ResultBudget, fit
 
 REQUEST_TIMEOUT_S = 1.0
 # Seconds of work for the graph: a join over 20,000 x 60,000 genes.
@@ -73,21 +73,28 @@ def test_keep_alive_connection_serves_several_requests(address):
         assert [client.get("/genes/HER2").status_code for _ in range(3)] == [200, 200, 200]
 
 
-def test_query_rows_are_capped_with_the_total(address, graph):
+def test_query_rows_are_paged_with_the_total_and_memory_stays_bounded(address, graph):
     total = graph.query("MATCH (g:Gene) RETURN count(g) AS n")[0]["n"]
     with httpx.Client(base_url=f"http://{address[0]}:{address[1]}", timeout=60) as client:
         body = client.post("/query", json={"question": "MATCH (g:Gene) RETURN g.symbol AS symbol"}).json()
-    assert len(body["rows"]) == MAX_QUERY_ROWS and body["truncated"] is True and body["total_rows"] == total
+        later = client.post("/query", json={"question": "MATCH (g:Gene) RETURN g.symbol AS symbol ORDER BY symbol",
+                                            "offset": 1000, "limit": 5}).json()
+        huge = client.post("/query", json={"question": "UNWIND range(1, 50000000) AS i RETURN i"}).json()
+        asked = client.post("/ask", json={"question": "Which genes are on chromosome 1?"})
+    assert len(body["rows"]) == ResultBudget.rows and body["truncated"] is True and body["rows_total"] is None
+    assert later["offset"] == 1000 and len(later["rows"]) == 5 and total > 1005
+    assert later["rows"] == graph.query("MATCH (g:Gene) RETURN g.symbol AS symbol ORDER BY symbol SKIP 1000 LIMIT 5")
+    assert len(huge["rows"]) == ResultBudget.rows and huge["truncated"] is True
+    assert asked.status_code == 200 and len(asked.text) < 20_000 and asked.json()["truncated"] is True
 
 
-def test_query_bytes_are_capped(graph):
+def test_long_values_are_cut_to_the_character_budget(graph):
     rows = graph.query("MATCH (g:Gene) WHERE g.summary IS NOT NULL RETURN g.symbol AS symbol, g.summary AS summary "
-                       "LIMIT 200")
-    result = QueryResult(question="q", cypher="c", rows=rows, summary="s", path="cypher")
-    capped = cap_rows(result, max_bytes=10_000)
-    assert isinstance(capped, QueryResponse) and capped.truncated and capped.total_rows == 200
-    assert 0 < len(capped.rows) < 200 and len(str(capped.rows)) < 12_000
-    assert cap_rows(result).truncated is False
+                       "LIMIT 100")
+    fitted = fit({"rows": rows, "text": "x" * 30_000}, ResultBudget(rows=100, chars=10_000))
+    assert fitted["truncated"] is True and fitted["rows_total"] == 100 and 0 < len(fitted["rows"]) < 100
+    assert len(json.dumps(fitted, ensure_ascii=False)) <= 10_000
+    assert fit({"rows": rows[:3]}, ResultBudget())["truncated"] is False
 
 
 def test_lookups_answer_while_heavy_queries_run_and_excess_heavy_work_is_refused(address):

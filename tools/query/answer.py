@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from tools.query.bind import BoundCondition, BoundPlan, Span, bind
-from tools.query.builder import MAX_ROWS, Query, compile_plan
+from tools.query.builder import MAX_ROWS, Page, Query, compile_plan
 from tools.query.guard import execute
 from tools.query.plan import LOCATION, Kind, Plan, compact, kinds, plural
 
@@ -110,11 +110,11 @@ def _rows(query: Query, graph) -> list[dict[str, Any]]:
     return execute(query.cypher, graph, query.params)
 
 
-def run_plan(plan: Plan, graph) -> PlanResult:
-    """Bind, compile, execute and answer a graph plan."""
+def run_plan(plan: Plan, graph, page: Page = Page()) -> PlanResult:
+    """Bind, compile, execute and answer a graph plan; a list holds the rows of `page`."""
     bound = bind(plan, graph)
     anchor = _anchor(bound, graph) if plan.op == "nearest" else None
-    query = compile_plan(bound, anchor)
+    query = compile_plan(bound, anchor, page)
     rows = _rows(query, graph)
     total = _rows(query.total, graph)[0]["total"] if query.total is not None else None
     answer, text, records, *shown_rows = ANSWERS[query.shape](bound, rows, total, anchor)
@@ -129,9 +129,11 @@ def run_plan(plan: Plan, graph) -> PlanResult:
     if notes:
         text += " (" + "; ".join(notes) + ".)"
     shown = rows[:MAX_ROWS]
+    if page.offset and query.total is not None:
+        text += f" (Rows {page.offset + 1:,} to {page.offset + len(shown):,} of {total:,}.)"
     return PlanResult(plan=compact(plan), answer=answer, text=text, rows=shown,
                       total=total if total is not None else len(rows),
-                      truncated=(total or len(rows)) > len(shown), records=records[:MAX_ROWS],
+                      truncated=(total or len(rows)) > page.offset + len(shown), records=records[:MAX_ROWS],
                       cypher=query.cypher, params=query.params, notes=notes)
 
 

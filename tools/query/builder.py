@@ -170,15 +170,27 @@ def _order(kind: Kind) -> str:
     return ", ".join(q(c) for c in wanted if c in shown) or "`key`"
 
 
-def _limit(bound: BoundPlan) -> int:
-    return min(bound.plan.limit or MAX_ROWS, MAX_ROWS)
+@dataclass(frozen=True)
+class Page:
+    """Which rows of a list to read: at most `size` (never more than MAX_ROWS) after the first `offset`."""
+    offset: int = 0
+    size: int = MAX_ROWS
+
+    def __post_init__(self):
+        if self.offset < 0 or not 1 <= self.size <= MAX_ROWS:
+            raise GeneverseError(f"A page is an offset of 0 or more and 1 to {MAX_ROWS} rows.")
 
 
-def _records(bound: BoundPlan, params: _Params) -> Query:
+def _limit(bound: BoundPlan, page: Page) -> str:
+    size = min(bound.plan.limit or MAX_ROWS, page.size)
+    return f"SKIP {page.offset} LIMIT {size}" if page.offset else f"LIMIT {size}"
+
+
+def _records(bound: BoundPlan, params: _Params, page: Page) -> Query:
     kind, match = bound.kind, f"MATCH (x:{bound.kind.label})"
     where = _where("x", bound, params, named=True)
     cypher = (f"{match}{where} RETURN DISTINCT x.{q(kind.key)} AS `key`, {_show('x', kind)} "
-              f"ORDER BY {_order(kind)} LIMIT {_limit(bound)}")
+              f"ORDER BY {_order(kind)} {_limit(bound, page)}")
     total = Query(f"{match}{where} RETURN count(DISTINCT x) AS total", params.values, "count")
     return Query(cypher, params.values, "records", total, _others(bound, params))
 
@@ -206,7 +218,7 @@ def _group_hits(condition: BoundCondition, kind: Kind, params: _Params, at: int)
     return columns, "(" + (" AND " if condition.op == "all" else " OR ").join(hits) + ")"
 
 
-def _values(bound: BoundPlan, params: _Params, count: bool = False) -> Query:
+def _values(bound: BoundPlan, params: _Params, page: Page, count: bool = False) -> Query:
     """The distinct values of the asked property over the set, each with how many records hold it."""
     kind, ask = bound.kind, bound.plan.ask
     prop = kind.properties[ask]
@@ -229,16 +241,16 @@ def _values(bound: BoundPlan, params: _Params, count: bool = False) -> Query:
             return Query(f"{head} RETURN count({q(ask)}) AS {q(ask + '_count')}", params.values, "count")
         total = Query(f"{head} RETURN count({q(ask)}) AS total", params.values, "count")
         return Query(f"{head} AND {q(ask)} IS NOT NULL RETURN {q(ask)}, {unit} ORDER BY {unit} DESC, {q(ask)} "
-                     f"LIMIT {_limit(bound)}", params.values, "values", total)
+                     f"{_limit(bound, page)}", params.values, "values", total)
     if count:
         return Query(f"{match} RETURN count(DISTINCT {value}) AS {q(ask + '_count')}", params.values, "count")
     total = Query(f"{match} RETURN count(DISTINCT {value}) AS total", params.values, "count")
     not_null = f" WITH {value} AS {q(ask)}, x WHERE {q(ask)} IS NOT NULL"
     return Query(f"{match}{not_null} RETURN {q(ask)}, count(DISTINCT x) AS {unit} ORDER BY {unit} DESC, {q(ask)} "
-                 f"LIMIT {_limit(bound)}", params.values, "values", total)
+                 f"{_limit(bound, page)}", params.values, "values", total)
 
 
-def _linked(bound: BoundPlan, params: _Params, count: bool = False) -> Query:
+def _linked(bound: BoundPlan, params: _Params, page: Page, count: bool = False) -> Query:
     """Records of the asked linked kind, each with how many records of the set it links to."""
     kind, link = bound.kind, bound.kind.links[bound.plan.ask]
     other = kinds()[link.other]
@@ -250,7 +262,7 @@ def _linked(bound: BoundPlan, params: _Params, count: bool = False) -> Query:
         return Query(f"{head} RETURN count(DISTINCT y) AS {q(link.field + '_count')}", params.values, "count")
     total = Query(f"{head} RETURN count(DISTINCT y) AS total", params.values, "count")
     return Query(f"{head} RETURN y.{q(other.key)} AS `key`, {_show('y', other)}, count(DISTINCT x) AS {unit} "
-                 f"ORDER BY {unit} DESC, {q(other.title)} LIMIT {_limit(bound)}", params.values, "linked", total)
+                 f"ORDER BY {unit} DESC, {q(other.title)} {_limit(bound, page)}", params.values, "linked", total)
 
 
 def _per_record(bound: BoundPlan, params: _Params) -> Query:
@@ -340,8 +352,8 @@ def _nearest(bound: BoundPlan, params: _Params, anchor: Span) -> Query:
                  params.values, "nearest")
 
 
-def compile_plan(bound: BoundPlan, anchor: Span | None = None) -> Query:
-    """The read query that answers a bound plan (graph operations only)."""
+def compile_plan(bound: BoundPlan, anchor: Span | None = None, page: Page = Page()) -> Query:
+    """The read query that answers a bound plan (graph operations only); lists read the rows of `page`."""
     plan, params = bound.plan, _Params()
     if plan.op == "nearest":
         if anchor is None:
@@ -355,16 +367,16 @@ def compile_plan(bound: BoundPlan, anchor: Span | None = None) -> Query:
         return _rank(bound, params)
     counting = plan.op == "count"
     if plan.ask and plan.ask in bound.kind.properties:
-        return _values(bound, params, count=counting)
+        return _values(bound, params, page, count=counting)
     if plan.ask and plan.ask in bound.kind.links:
-        return _linked(bound, params, count=counting)
+        return _linked(bound, params, page, count=counting)
     if plan.ask == LOCATION:
         raise GeneverseError("Ask for the chromosome, cytoband or coordinates of records, not their location.")
     if counting:
         return Query(f"MATCH (x:{bound.kind.label}){_where('x', bound, params, named=True)} "
                      f"RETURN count(DISTINCT x) AS {q(bound.kind.name + 's')}", params.values, "count",
                      others=_others(bound, params))
-    return _records(bound, params)
+    return _records(bound, params, page)
 
 
 def summarise(rows: list[dict[str, Any]], shown: int = 15) -> str:

@@ -73,11 +73,13 @@ def validate_against_schema(cypher: str, schema: Schema) -> None:
                                f"Properties: {', '.join(sorted(allowed)) or 'none'}.")
 
 
-def execute(cypher: str, graph, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Run a query after the read-only and schema checks (the graph adds a read transaction)."""
+def execute(cypher: str, graph, params: dict[str, Any] | None = None,
+            max_rows: int | None = None) -> list[dict[str, Any]]:
+    """Run a query after the read-only and schema checks (the graph adds a read transaction); with `max_rows`
+    only the first rows are read."""
     cypher = ensure_read_only(cypher)
     validate_against_schema(cypher, graph_schema(graph))
-    return graph.query(cypher, params or {})
+    return graph.query(cypher, params or {}, max_rows=max_rows)
 
 
 # A request to change graph records in plain words: a verb that only ever writes opening the request (after a

@@ -51,7 +51,7 @@ def run_batch(questions: list[dict[str, Any]], llm: bool) -> tuple[list[dict[str
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as handle:
         handle.write("".join(json.dumps({"question": q["question"]}) + "\n" for q in questions))
         batch = handle.name
-    command = [sys.executable, "-c", "from agent.cli import main; main()", "ask", "--batch", batch, "--json"]
+    command = [sys.executable, "-c", "from agent.cli import main; main()", "ask", "--batch", batch, "--json", "--full"]
     if llm:
         command.append("--llm")
     start = time.perf_counter()

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from kg.errors import GeneverseError
-from kg.readonly import check_read_only
+from kg.readonly import check_read_only, normalise
 
 _STRING_LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
@@ -110,6 +110,7 @@ _WRITE_STATED = re.compile(r"\b(?:is|are)\s+now\s+(?:called|named|on|located|kno
 
 def write_request(text: str) -> str | None:
     """The writing verb of a plain-language request to change the graph ('delete all tracks for K562'), or None."""
+    text = normalise(text)  # 'ｄｅｌｅｔｅ' is 'delete', whichever door the text came through
     if m := _WRITE_OPENING.search(text) or _WRITE_AIMED.search(text):
         return m.group(1).lower()
     if m := _WRITE_STATED.search(text):

@@ -61,6 +61,7 @@ DEFAULT_MAX_BODY_BYTES = 64 * 1024
 MAX_HISTORY = 20
 # A request's headers and body must arrive within this many seconds of its first byte.
 DEFAULT_REQUEST_TIMEOUT_S = 5.0
+MAX_HEADER_BYTES = 64 * 1024  # a request line and headers together
 LOOKUP_WORKERS = 8
 # Heavy requests waiting for a worker, per worker, before new ones are answered 503.
 QUEUE_PER_WORKER = 4
@@ -183,8 +184,28 @@ def timed_protocol(request_timeout_s: float) -> type[HttpToolsProtocol]:
             self._arm()
 
         def data_received(self, data: bytes) -> None:
+            if self.transport.is_closing():  # refused already: the rest of the request is not read
+                return
             self._arm()  # the first byte of a request starts its clock
             super().data_received(data)
+
+        def on_url(self, url: bytes) -> None:
+            self._header_bytes = len(url)
+            super().on_url(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            if self.transport.is_closing():
+                return
+            self._header_bytes = getattr(self, "_header_bytes", 0) + len(name) + len(value)
+            if self._header_bytes > MAX_HEADER_BYTES:
+                self._reply_and_close(b"431 Request Header Fields Too Large",
+                                      f"The request's headers pass {MAX_HEADER_BYTES:,} bytes.")
+                return
+            super().on_header(name, value)
+
+        def on_headers_complete(self) -> None:
+            if not self.transport.is_closing():
+                super().on_headers_complete()
 
         def on_message_complete(self) -> None:
             self._disarm()

@@ -144,3 +144,14 @@ def test_malformed_http_is_a_json_400(address, sent):
     head, _, body = reply.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400") and b"application/json" in head and "error" in json.loads(body)
 
+
+
+def test_huge_headers_are_a_431_and_the_request_never_runs(address):
+    with socket.create_connection(address) as sock:
+        try:  # the server may close before all 32 MB are sent
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * (32 * 1024 * 1024) + b"\r\n\r\n")
+        except OSError:
+            pass
+        reply = read_until_closed(sock, limit_s=30)
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431") and "headers pass 65,536 bytes" in json.loads(body)["error"]

@@ -16,6 +16,7 @@ from typer.exceptions import TyperException
 from agent.questions import MAX_CORRECT_CHARS, BadInput, check_question, check_text
 from kg.errors import GeneverseError
 from kg.output import console, emit, err_console
+from tools.budget import ResultBudget, fit
 
 app = typer.Typer(
     name="geneverse",
@@ -44,6 +45,11 @@ def _load_plugins(argv: list[str]) -> None:
             app.add_typer(command, name=ep.name)
         else:
             app.command(ep.name)(command)
+
+
+def _within(result, as_json: bool, budget: ResultBudget | None):
+    """What a command prints: JSON within the result budget (none: every row), or the result to render."""
+    return fit(result.model_dump(mode="json"), budget) if as_json and budget is not None else result
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (one object, or JSON lines for --batch).")]
@@ -135,11 +141,9 @@ def ask(
     model: ModelOption = None,
 ) -> None:
     """Ask the agent a question; --batch answers a file of questions, loading graph and model once."""
-    from tools.budget import ResultBudget, fit
-
     if (question is None) == (batch is None):
         raise BadInput("Give either a QUESTION or --batch FILE.")
-    budget = ResultBudget.from_env()
+    budget = None if full else ResultBudget.from_env()
     questions = _batch_questions(batch) if batch else [(0, check_question(question))]
     agent = _agent(llm, backend, model_path, adapter, base_url, model)
     last, bad_lines = None, 0
@@ -152,7 +156,7 @@ def ask(
                 err_console.print(f"[red]error:[/red] {escape(str(text))}", highlight=False)
             continue
         last = agent.ask(text)
-        emit(last if full or not as_json else fit(last.model_dump(mode="json"), budget), as_json, _render_answer)
+        emit(_within(last, as_json, budget), as_json, _render_answer)
     if bad_lines:
         err_console.print(f"{bad_lines} of {len(questions)} lines of {batch} are not questions.", highlight=False)
         raise typer.Exit(1)
@@ -200,7 +204,6 @@ def query(
 ) -> None:
     """Natural language to read-only Cypher over the graph: prints the query, a page of its rows and a summary."""
     from agent.toolset import QueryPage
-    from tools.budget import ResultBudget, fit
     from tools.query.builder import Page
 
     question, page = check_question(question), Page(offset, limit)
@@ -217,7 +220,7 @@ def query(
             console.print(table)
         console.print(r.summary)
 
-    emit(fit(result.model_dump(mode="json"), ResultBudget.from_env()) if as_json else result, as_json, render)
+    emit(_within(result, as_json, ResultBudget.from_env()), as_json, render)
 
 
 @app.command()
@@ -243,9 +246,7 @@ def correct(
         if not r.corrections:
             err_console.print(f"[dim]no corrections; checked: {', '.join(r.checked) or 'nothing checkable'}[/dim]")
 
-    from tools.budget import ResultBudget, fit
-
-    emit(fit(result.model_dump(mode="json"), ResultBudget.from_env()) if as_json else result, as_json, render)
+    emit(_within(result, as_json, ResultBudget.from_env()), as_json, render)
 
 
 _load_plugins(sys.argv[1:])

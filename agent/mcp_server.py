@@ -68,11 +68,15 @@ def _tracks_csv(graph, assay: str, biosample: str, budget: ResultBudget) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=TRACK_COLUMNS, lineterminator="\n")
     writer.writeheader()
+    room = budget.chars - 80  # kept for the line that says how many were left out
     for shown, track in enumerate(tracks):
-        if out.tell() > budget.chars:
+        kept = out.tell()
+        writer.writerow(track.model_dump(include=set(TRACK_COLUMNS)))
+        if out.tell() > room:
+            out.seek(kept)
+            out.truncate()
             out.write(f"# {len(tracks) - shown} more tracks left out to fit the result budget\n")
             break
-        writer.writerow(track.model_dump(include=set(TRACK_COLUMNS)))
     return out.getvalue()
 
 

@@ -1,14 +1,11 @@
 """What every interface (command line, HTTP API, MCP server) accepts as a question."""
 
-import re
-
 from kg.errors import GeneverseError, shorten
-from kg.readonly import normalise
+from kg.readonly import normalise, undecoded
 
 # Anything longer is not a question, and would only slow the entity linker down.
 MAX_QUESTION_CHARS = 2000
 MAX_CORRECT_CHARS = 50_000  # text to post-correct: a long document, not a corpus
-_UNDECODED = re.compile("[\ud800-\udfff]")  # bytes that were not UTF-8 reach Python as lone surrogates
 
 
 class BadInput(GeneverseError):
@@ -20,7 +17,7 @@ def check_text(text: str, limit: int, what: str = "The text") -> str:
     text = normalise(text)
     if not text.strip():
         raise BadInput(f"{what} is empty.")
-    if _UNDECODED.search(text) or "\x00" in text:
+    if undecoded(text) or "\x00" in text:
         raise BadInput(f"{what} is not UTF-8 text.")
     if len(text) > limit:
         raise BadInput(f"{what} has {len(text):,} characters; the limit is {limit:,}: {shorten(text)!r}")
@@ -29,13 +26,5 @@ def check_text(text: str, limit: int, what: str = "The text") -> str:
 
 def check_question(question: str) -> str:
     """The question in NFKC without format characters (so fullwidth or zero-width letters read as what
-    they look like), or BadInput when it is empty, not UTF-8 or longer than the cap."""
-    question = normalise(question)
-    if not question.strip():
-        raise BadInput("The question is empty.")
-    if _UNDECODED.search(question):
-        raise BadInput("The question is not UTF-8 text.")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise BadInput(f"The question has {len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,}: "
-                       f"{shorten(question)!r}")
-    return question
+    they look like), or BadInput when it is empty, not UTF-8 (or holds NUL bytes) or longer than the cap."""
+    return check_text(question, MAX_QUESTION_CHARS, "The question")

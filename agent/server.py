@@ -36,7 +36,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from agent.answer import AgentAnswer
 from agent.graph import GeneverseAgent
 from agent.questions import MAX_QUESTION_CHARS, BadInput, check_question
-from agent.toolset import QueryPage, catalogue, public_tools
+from agent.toolset import PREFIX, QueryPage, catalogue, public_tools
 from kg.errors import (
     AmbiguousName,
     BackendUnavailable,
@@ -327,14 +327,10 @@ def create_app(
             raise HTTPException(504, f"No answer within the time limit of {timeout_s:g} s.") from None
 
     tools = public_tools(agent)
-    by_name = {tool.name.removeprefix("geneverse_"): tool for tool in tools}
+    query_tool = next(tool for tool in tools if tool.name == PREFIX + "query")
 
     def answer_query(request: QueryRequest) -> dict[str, Any]:
-        return by_name["query"].call(request.model_dump(), budget)[0]
-
-    def answer(request: AskRequest) -> AgentAnswer | dict[str, Any]:
-        answered = agent.ask(request.question, history=request.history or None)
-        return answered if answered.refused else fit(answered.model_dump(mode="json"), budget)
+        return query_tool.call(request.model_dump(), budget)[0]
 
     app = FastAPI(
         title="Geneverse",
@@ -411,10 +407,10 @@ def create_app(
     async def ask(request: AskRequest) -> AgentAnswer:
         """Answer a question; the reply carries its provenance, query rows and corrections. A request to change
         the graph is refused with 403, as /query refuses a write."""
-        answered = await run_heavy(partial(answer, request))
-        if isinstance(answered, AgentAnswer):  # refused: the graph is read-only
-            return error_response(403, answered.error)
-        return answered
+        answer = await run_heavy(partial(agent.ask, request.question, history=request.history or None))
+        if answer.refused:
+            return error_response(403, answer.error)
+        return fit(answer.model_dump(mode="json"), budget)
 
     @app.get(
         "/genes/{name:path}",

@@ -9,6 +9,7 @@ call goes through `PublicTool.call`: text arguments are NFKC-normalised before t
 question through the question check of every interface), the result is JSON within the one result budget
 (`tools/budget.py`) and names the tool that made it."""
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -118,7 +119,8 @@ class PublicTool:
     def call(self, arguments: dict[str, Any] | None, budget: ResultBudget) -> tuple[dict[str, Any], BaseModel]:
         """Run the tool: its result as JSON within the budget, naming the tool, and the whole result."""
         result = self.run(self.arguments(arguments))
-        return {"tool": self.name} | fit(result.model_dump(mode="json"), budget) | {"tool": self.name}, result
+        fitted = fit(result.model_dump(mode="json"), budget)
+        return {"tool": self.name, **{k: v for k, v in fitted.items() if k != "tool"}}, result  # named first
 
     def output_schema(self) -> dict[str, Any]:
         schema = self.result.model_json_schema()
@@ -131,8 +133,6 @@ class PublicTool:
     def langchain_tool(self, budget: ResultBudget) -> StructuredTool:
         """The tool as a LangChain StructuredTool: its content is the budgeted result as JSON, its artifact the
         whole result; an error a user can cause is the tool's error message."""
-        import json
-
         def run(**kwargs: Any) -> tuple[str, BaseModel]:
             try:
                 content, result = self.call(kwargs, budget)

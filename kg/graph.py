@@ -26,7 +26,7 @@ from kg.models import (
     Track,
 )
 from kg.paths import graph_dir
-from kg.readonly import check_read_only
+from kg.readonly import check_read_only, undecoded
 from kg.schema import node_labels, read_columns, relationship_types, schema_text
 from kg.sources.table import chromosome_name
 
@@ -108,7 +108,7 @@ class GeneGraph:
         query = (name or "").strip()
         if not query:
             raise GeneverseError("empty gene name")
-        if any("\ud800" <= ch <= "\udfff" for ch in query):  # bytes that were not UTF-8 reach Python so
+        if undecoded(query):
             raise GeneverseError("The gene name is not UTF-8 text.")
         candidates = [Candidate(**row) for row in self._run("resolve", key=query.upper())]
         if not candidates:

@@ -34,6 +34,14 @@ _PROCEDURE_NAMESPACE = re.compile(r"\b(apoc|db|dbms|gds|genai)\s*\.\s*[A-Za-z_]"
 _STARTS_WITH_QUERY = re.compile(rf"\s*({'|'.join(QUERY_STARTS)})\b", re.IGNORECASE)
 
 
+_UNDECODED = re.compile("[\ud800-\udfff]")
+
+
+def undecoded(text: str) -> bool:
+    """True when the text holds bytes that were not UTF-8 (Python hands them over as lone surrogates)."""
+    return _UNDECODED.search(text) is not None
+
+
 def normalise(cypher: str) -> str:
     """NFKC (fullwidth letters become ASCII) without format characters (zero-width spaces, joiners,
     direction marks), so that what the filter reads is what the database parses."""

@@ -190,6 +190,8 @@ def test_resources_are_the_schema_the_track_assays_and_a_track_template(server, 
     rows = list(csv.DictReader(io.StringIO(k562.contents[0].text)))
     assert rows and {r["assay"] for r in rows} == {"DNASE"} and all("K562" in r["biosample"] for r in rows)
     assert [r["identifier"] for r in rows] == [t.identifier for t in graph.tracks(assay="DNASE", biosample="K562")]
+    crowded = session(server, lambda client: client.read_resource(f"{TRACKS_URI}/CHIP/K562")).contents[0].text
+    assert len(crowded) < 20_000 and crowded.endswith("more tracks left out to fit the result budget\n")
 
 
 # --- the result budget and time bounds -----------------------------------------------------------------

@@ -17,6 +17,7 @@ from agent.questions import MAX_CORRECT_CHARS, BadInput, check_question, check_t
 from kg.errors import GeneverseError
 from kg.output import console, emit, err_console
 from tools.budget import ResultBudget, fit
+from tools.query.builder import MAX_ROWS, Page
 
 app = typer.Typer(
     name="geneverse",
@@ -197,14 +198,14 @@ def query(
     question: Annotated[str, typer.Argument(help="an omics question, e.g. 'Which biosamples have POLR2A ChIP-seq?'")],
     offset: Annotated[int, typer.Option(help="rows to skip (to page on: the previous offset plus the rows shown)",
                                         min=0)] = 0,
-    limit: Annotated[int, typer.Option(help="rows to return, at most 100", min=1, max=100)] = 50,
+    limit: Annotated[int, typer.Option(help=f"rows to return, at most {MAX_ROWS}", min=1,
+                                       max=MAX_ROWS)] = ResultBudget.rows,
     as_json: JsonOption = False, llm: LlmOption = False, backend: BackendOption = None,
     model_path: ModelPathOption = None, adapter: AdapterOption = None, base_url: BaseUrlOption = None,
     model: ModelOption = None,
 ) -> None:
     """Natural language to read-only Cypher over the graph: prints the query, a page of its rows and a summary."""
     from agent.toolset import QueryPage
-    from tools.query.builder import Page
 
     question, page = check_question(question), Page(offset, limit)
     result = QueryPage.of(_agent(llm, backend, model_path, adapter, base_url, model).query(question, page), page)

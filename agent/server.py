@@ -36,7 +36,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from agent.answer import AgentAnswer
 from agent.graph import GeneverseAgent
 from agent.questions import MAX_QUESTION_CHARS, BadInput, check_question
-from agent.toolset import PREFIX, QueryPage, catalogue, public_tools
+from agent.toolset import PREFIX, Query, QueryPage, catalogue, public_tools
 from kg.errors import (
     AmbiguousName,
     BackendUnavailable,
@@ -51,7 +51,6 @@ from kg.models import Candidate, Gene
 from kg.output import emit, err_console
 from tools.budget import ResultBudget, fit
 from tools.llm import LLMConfig
-from tools.query.builder import MAX_ROWS
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -87,10 +86,8 @@ class AskRequest(BaseModel):
     _check = field_validator("question")(_checked)
 
 
-class QueryRequest(BaseModel):
+class QueryRequest(Query):  # the query tool's arguments, the question checked as every door checks it
     question: str = Field(min_length=1, max_length=4 * MAX_QUESTION_CHARS, examples=["Which genes lie in 17p13.1?"])
-    offset: int = Field(0, ge=0, description="rows to skip: to page on, the previous offset plus the rows shown")
-    limit: int = Field(ResultBudget.rows, ge=1, le=MAX_ROWS, description="rows to return")
     _check = field_validator("question")(_checked)
 
 

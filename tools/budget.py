@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from kg.errors import GeneverseError
+from tools.query.builder import MAX_ROWS  # the query engine reads at most this many rows of a list at once
 
-MAX_PAGE_ROWS = 100  # the query engine reads at most this many rows of a list at once
 # A string value inside a row, and a result's own text, are cut past these lengths (the rest is elided).
 ROW_VALUE_CHARS = 500
 LIST_ITEMS = 50  # other lists in a result (records, corrections): the first ones
@@ -26,8 +26,8 @@ class ResultBudget:
     chars: int = 20_000
 
     def __post_init__(self):
-        if not 1 <= self.rows <= MAX_PAGE_ROWS or self.chars < 2_000:
-            raise GeneverseError(f"A result budget is 1 to {MAX_PAGE_ROWS} rows and at least 2,000 characters "
+        if not 1 <= self.rows <= MAX_ROWS or self.chars < 2_000:
+            raise GeneverseError(f"A result budget is 1 to {MAX_ROWS} rows and at least 2,000 characters "
                                  f"(GENEVERSE_RESULT_ROWS, GENEVERSE_RESULT_CHARS); got {self.rows} rows and "
                                  f"{self.chars} characters.")
 

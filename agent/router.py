@@ -13,6 +13,7 @@ from agent.intent import IntentScore
 from tools.omics_query import looks_like_cypher
 from tools.query.guard import write_request
 from tools.registry import REGISTRY, ROUTES, TOOLS
+from tools.tracks.variant import variant_request
 
 
 class RouteDecision(BaseModel):
@@ -73,16 +74,22 @@ CAPABILITIES = ("I can give a gene's symbol, names, identifiers (HGNC, Entrez, E
                 "MANE), location, strand, length, locus type, gene groups, diseases, GO terms, cell types it marks or "
                 "an overview; compare genes; list, count and rank genes, conditions, GO terms, gene groups, cell types, "
                 "ENCODE experiments and Enformer tracks by any of these; find genes near a gene or a position; run GO "
-                "enrichment; describe a gene's function; and explain Enformer tracks around a gene.")
+                "enrichment; describe a gene's function; explain Enformer tracks around a gene; and score a variant "
+                "(chr:position ref>alt) with Enformer.")
 
 
 def fixed_route(question: str, entities: LinkedEntities) -> RouteDecision | None:
-    """Cypher, writes in plain words and image files, which no plan reads."""
+    """Cypher, writes in plain words, variants and image files, which no plan reads."""
     if looks_like_cypher(question):
         return RouteDecision(route="omics_query", args={"question": question}, reason="a Cypher statement")
     if verb := write_request(question):
         return RouteDecision(route="omics_query", args={"question": question},
                              reason=f"a request to {verb} graph records (refused as a write)")
+    if variants := variant_request(question):
+        omics = entities.omics
+        return RouteDecision(route="variant", reason="a variant to score (chr:position ref>alt, a VCF or a dbSNP id)",
+                             args={"variants": variants, "assay": omics.assay or omics.target,
+                                   "biosample": omics.biosample})
     if entities.paths:
         path = entities.paths[0]
         if "marker" in question.lower() and entities.gene:

@@ -51,6 +51,8 @@ from kg.models import Candidate, Gene
 from kg.output import emit, err_console
 from tools.budget import ResultBudget, fit
 from tools.llm import LLMConfig
+from tools.registry import VariantEffect
+from tools.tracks.errors import ModelNotConfigured
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -115,6 +117,7 @@ ERROR_STATUS: list[tuple[type[GeneverseError], int]] = [
     (GraphNotBuilt, 503),
     (BackendUnavailable, 503),
     (OfflineError, 503),
+    (ModelNotConfigured, 503),
 ]
 
 
@@ -329,6 +332,11 @@ def create_app(
     def answer_query(request: QueryRequest) -> dict[str, Any]:
         return query_tool.call(request.model_dump(), budget)[0]
 
+    variant_tool = next(tool for tool in tools if tool.name == PREFIX + "variant")
+
+    def score_variants(request: VariantEffect) -> dict[str, Any]:
+        return variant_tool.call(request.model_dump(), budget)[0]
+
     app = FastAPI(
         title="Geneverse",
         summary="An open agent for genomic and proteomic questions, checked against a gene knowledge graph.",
@@ -425,6 +433,13 @@ def create_app(
         result budget (`rows_total` and `truncated` say what was left out; page on with `offset`) and a
         summary."""
         return await run_heavy(partial(answer_query, request))
+
+    @app.post("/variant", tags=["tracks"], responses={503: {"model": ErrorBody}})
+    async def variant(request: VariantEffect) -> dict[str, Any]:
+        """Score single-nucleotide variants with Enformer in all 5,313 tracks against background variants and
+        explain them: the same JSON as the MCP tool geneverse_variant. Answered 503 with what to configure
+        when the Enformer weights or the genome FASTA are missing."""
+        return await run_heavy(partial(score_variants, request))
 
     return app
 

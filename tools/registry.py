@@ -5,7 +5,7 @@ HTTP API shows all derive from `TOOLS`; adding a tool is one entry here."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, Field, ValidationError
@@ -156,6 +156,21 @@ class Tracks(BaseModel):
                                   description="a biosample as the tracks name it: K562, liver, HepG2 ...")
 
 
+class VariantEffect(BaseModel):
+    """Score single-nucleotide variants with Enformer: ref against alt in all 5,313 tracks, each effect against
+    background variants of the same window, explained with the nearest genes; optionally for one assay and
+    biosample. Needs Enformer weights and a GRCh38 genome FASTA, and says which is missing."""
+    variants: list[Annotated[str, Field(min_length=1, max_length=PATH_CHARS)]] = Field(min_length=1, max_length=20, description=(
+        "each a variant written chr:position ref>alt, 1-based on GRCh38 (chr8:11700000 G>A), or the path of a "
+        "VCF; dbSNP ids are not known"))
+    assay: str | None = Field(None, max_length=NAME_CHARS,
+                              description="DNase-seq, ATAC-seq, ChIP-seq, CAGE, or a histone mark's target")
+    biosample: str | None = Field(None, max_length=NAME_CHARS,
+                                  description="a biosample as the tracks name it: K562, liver, HepG2 ...")
+    background: int = Field(16, ge=0, le=200, description="background substitutions sampled in each variant's "
+                                                          "window; each costs one forward pass (0: none)")
+
+
 class ProteinImage(BaseModel):
     """Identify the protein shown in a structure image or structure file (PNG, JPEG, PDB, mmCIF)."""
     image_path: str = Field(min_length=1, max_length=PATH_CHARS,
@@ -251,6 +266,22 @@ def _tracks(args: Tracks, ctx: ToolContext) -> ToolOutcome:
                        gene=report.gene, rows=rows or None, records=[r for r in [report.gene] if r])
 
 
+def _variant(args: VariantEffect, ctx: ToolContext) -> ToolOutcome:
+    try:
+        from tools.tracks.variant import VariantConfig
+        from tools.tracks.variant_report import score_requested
+    except ImportError as err:
+        raise SlotUnavailable(f"variant scoring is not installed ({err})") from err
+    run = score_requested(args.variants, graph=ctx.graph, assay=args.assay, biosample=args.biosample,
+                          config=VariantConfig(background=args.background))
+    rows = [{"variant": report.variant} | effect.model_dump() for report in run.reports
+            for effect in report.findings.top]
+    skipped = "" if not run.skipped else f" Not scored: {'; '.join(f'line {s.line}: {s.reason}' for s in run.skipped)}."
+    return ToolOutcome(tool="tracks.variant", answer=", ".join(r.variant for r in run.reports),
+                       text=" ".join(r.text for r in run.reports) + skipped, rows=rows,
+                       records=[record for r in run.reports for record in r.records])
+
+
 def _protein_image(args: ProteinImage, ctx: ToolContext) -> ToolOutcome:
     try:
         from tools.mllm import identify_protein
@@ -289,7 +320,7 @@ def _retrieval(args: Retrieval, ctx: ToolContext) -> ToolOutcome:
 
 # --- the registry ------------------------------------------------------------------------------------------
 
-Needs = Literal["gene", "genes", "disease", "omics", "image", "text", "plan"]
+Needs = Literal["gene", "genes", "disease", "omics", "image", "text", "plan", "variant"]
 
 
 @dataclass(frozen=True)
@@ -373,6 +404,7 @@ TOOLS: list[Tool] = [
     Tool("gene_overview", GeneOverview, _gene_fact(gene_facts.gene_overview, "gene_overview"),
          phrased=True, shapes=(Shape("get"),)),
     Tool("tracks", Tracks, _tracks),
+    Tool("variant", VariantEffect, _variant, needs="variant"),
     Tool("protein_image", ProteinImage, _protein_image, needs="image"),
     Tool("marker_gene", MarkerGene, _marker_gene, needs="image"),
     Tool("retrieval", Retrieval, _retrieval, needs="text"),

@@ -29,6 +29,7 @@ REQUESTS = [
     ("geneverse_describe", {"gene": "GLI1"}),
     ("geneverse_gene_overview", {"gene": "TP53"}),
     ("geneverse_tracks", {"gene": "GATA4", "assay": "DNase-seq", "biosample": "K562"}),
+    ("geneverse_variant", {"variants": ["chr8:11700000 G>A"], "assay": "DNase-seq", "biosample": "K562"}),
     ("geneverse_protein_image", {"image_path": "data/alphafold/AF-Q9BVV7-F1-model_v1.pdb"}),
     ("geneverse_marker_gene", {"image_path": "missing.png", "gene": "GATA3", "cell_type": "luminal cells"}),
     ("geneverse_retrieval", {"text": "a transcription factor of the hedgehog pathway"}),

@@ -81,6 +81,97 @@ def predict(
 
 
 @app.command()
+def variant(
+    out: Annotated[str, typer.Option(help="folder for variants.json, effects.tsv and one plot per variant")],
+    variant_text: Annotated[str | None, typer.Argument(
+        metavar="VARIANT", help="chr:position ref>alt, 1-based on GRCh38 (chr8:11700000 G>A); on a raw sequence "
+                                "the position within it ('65537 G>A')")] = None,
+    vcf: Annotated[str | None, typer.Option(help="VCF (plain or .gz) of variants to score instead of VARIANT")] = None,
+    fasta: Annotated[str | None, typer.Option(help="indexed GRCh38 genome FASTA (default $GENEVERSE_GENOME_FASTA)",
+                                              envvar="GENEVERSE_GENOME_FASTA")] = None,
+    sequence_file: Annotated[str | None, typer.Option(help="FASTA file of one raw sequence the variant lies on")] = None,
+    sequence: Annotated[str | None, typer.Option(help="raw sequence the variant lies on")] = None,
+    assay: Annotated[str | None, typer.Option(help="rank only tracks of this assay: DNase, ATAC, ChIP, CAGE, or "
+                                              "a ChIP target such as H3K27ac")] = None,
+    target: Annotated[str | None, typer.Option(help="rank only ChIP tracks of this target (CTCF, H3K4me3)")] = None,
+    biosample: Annotated[str | None, typer.Option(help="rank only tracks of this biosample (K562, liver)")] = None,
+    background: Annotated[int, typer.Option(help="background substitutions sampled in each variant's window "
+                                            "(0: none)", min=0, max=1000)] = 16,
+    background_vcf: Annotated[str | None, typer.Option(help="VCF of background variants, each scored in its own "
+                                                       "window (instead of sampled substitutions)")] = None,
+    central_bins: Annotated[int, typer.Option(help="bins around the variant that SAD and log2FC sum (896: the "
+                                              "whole window)", min=1)] = 10,
+    shifts: Annotated[str, typer.Option(help="bp shifts of the window to average, e.g. -1,0,1")] = "0",
+    reverse_complement: Annotated[bool, typer.Option("--rc/--no-rc", help="average with the reverse "
+                                                     "complement")] = False,
+    top: Annotated[int, typer.Option(help="strongest tracks reported per variant", min=1, max=100)] = 10,
+    seed: Annotated[int, typer.Option(help="seed of the background sample")] = 0,
+    weights: Annotated[str | None, typer.Option(help="converted Enformer checkpoint folder "
+                                                "(default $GENEVERSE_ENFORMER_WEIGHTS)")] = None,
+    random_weights: Annotated[str | None, typer.Option(help="'full' or 'tiny': random weights, for "
+                                                       "benchmarks and smoke tests")] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda")] = "auto",
+    batch_size: Annotated[int, typer.Option(help="windows per forward pass", min=1)] = 4,
+    as_json: JsonOption = False,
+) -> None:
+    """Score single-nucleotide variants in all 5,313 tracks (ref against alt, against background variants)
+    and explain what each does."""
+    from tools.tracks.variant import VariantConfig, parse_variant, read_vcf
+    from tools.tracks.variant_report import explain_variants
+
+    if (variant_text is None) == (vcf is None):
+        raise SequenceError("give one VARIANT (chr8:11700000 G>A) or --vcf FILE")
+    raw = [x is not None for x in (sequence_file, sequence)]
+    if sum(raw) > 1 or (any(raw) and (vcf or background_vcf)):
+        raise SequenceError("a raw sequence takes one VARIANT and no VCF; give --sequence-file or --sequence, not both")
+    try:
+        config = VariantConfig(central_bins=central_bins, shifts=[int(s) for s in shifts.split(",")],
+                               reverse_complement=reverse_complement, background=background, seed=seed)
+    except ValueError as err:
+        raise SequenceError(f"--shifts {shifts!r}: {_first_error(err)}") from None
+    variants, skipped = ([parse_variant(variant_text)], []) if variant_text is not None else read_vcf(vcf)
+    folder = output_folder(out, "--out")
+    source_name, source = _variant_source(fasta, sequence_file, sequence)
+    background_variants = read_vcf(background_vcf)[0] if background_vcf else None
+    loaded = load_enformer(_model_config(weights, random_weights, device, batch_size))
+    run = explain_variants(
+        variants, source=source, loaded=loaded, graph=_graph(), config=config, background=background_variants,
+        assay=assay, target=target, biosample=biosample, top=top, out=folder, source_name=source_name,
+        skipped=skipped)
+    emit(run, as_json, _render_variants)
+
+
+def _first_error(err: ValueError) -> str:
+    errors = getattr(err, "errors", None)
+    return errors()[0]["msg"] if callable(errors) else str(err)
+
+
+def _variant_source(fasta: str | None, sequence_file: str | None, sequence: str | None):
+    from tools.tracks.variant import RawSequence
+
+    if sequence_file:
+        name, text = read_fasta_record(sequence_file)
+        return f"{sequence_file} ({name})", RawSequence(text, name or sequence_file)
+    if sequence is not None:
+        return "command line sequence", RawSequence(sequence, "command line sequence")
+    if not fasta:
+        raise SequenceError("variants are read from the genome: pass --fasta hg38.fa or set GENEVERSE_GENOME_FASTA "
+                            "(or give the sequence with --sequence-file)")
+    return fasta, GenomeFasta(fasta)
+
+
+def _render_variants(run) -> None:
+    for report in run.reports:
+        console.print(f"[bold]{report.variant}[/bold]\n{report.text}")
+        if report.plot_path:
+            console.print(f"plot: {report.plot_path}")
+    for line in run.skipped:
+        console.print(f"[yellow]skipped[/yellow] line {line.line}: {line.reason}")
+    if run.folder:
+        console.print(f"\nsaved: {run.folder}")
+
+
+@app.command()
 def explain(
     folder: Annotated[Path | None, typer.Argument(help="prediction folder from `geneverse tracks predict`")] = None,
     bigwig: Annotated[list[str] | None, typer.Option(help="observed bigWig file (repeatable)")] = None,

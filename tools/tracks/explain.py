@@ -109,7 +109,7 @@ class CheckedText(BaseModel):
 
 
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?(?![\w])")
-_HISTONE = re.compile(r"(?<!\w)H[234][AB]?(?:\.Z)?K\d+(?:ac|me[123])?(?!\w)")
+HISTONE_MARK = re.compile(r"(?<!\w)H[234][AB]?(?:\.Z)?K\d+(?:ac|me[123])?(?!\w)")
 _ASSAY_WORDS = re.compile(r"(?<!\w)(DNase|ATAC|CAGE)(?:-seq)?(?!\w)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
 
@@ -162,14 +162,14 @@ def check_against_findings(text: str, findings: Findings, tracks: list[TrackInfo
     def sentence_ok(sentence: str) -> bool:
         if known_biosamples and not all(biosample_ok(m.group()) for m in known_biosamples.finditer(sentence)):
             return False
-        marks = [m.group() for m in _HISTONE.finditer(sentence)]
+        marks = [m.group() for m in HISTONE_MARK.finditer(sentence)]
         marks += known_marks.findall(sentence) if known_marks else []
         marks += [{"dnase": "DNase", "atac": "ATAC", "cage": "CAGE"}[m.lower()]
                   for m in _ASSAY_WORDS.findall(sentence)]
         if any(mark not in allowed_marks for mark in marks):
             return False
         plain = allowed_pattern.sub(" ", sentence) if allowed_pattern else sentence
-        plain = _HISTONE.sub(" ", plain)
+        plain = HISTONE_MARK.sub(" ", plain)
         return all(number_ok(token) for token in _NUMBER.findall(plain))
 
     kept, dropped = [], []

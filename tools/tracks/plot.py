@@ -53,6 +53,12 @@ def plot_tracks(
     axes[-1].set_xlabel(f"kb from the {anchor}{where}")
     title = f"{findings.kind.capitalize()} tracks around {findings.gene or 'the window centre'}"
     figure.suptitle(title, fontsize=10)
+    return save_figure(figure, path)
+
+
+def save_figure(figure, path: str | Path) -> Path:
+    """Write a PNG through a temporary file, so an old plot is never half-overwritten; closes the figure."""
+    path = Path(path)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
@@ -64,6 +70,30 @@ def plot_tracks(
         plt.close(figure)
         Path(temporary).unlink(missing_ok=True)
     return path
+
+
+def plot_variant(ref: np.ndarray, alt: np.ndarray, columns: list[int], names: list[str], bin_size: int,
+                 title: str, path: str | Path) -> Path:
+    """Ref and alt predictions of the chosen tracks, each with alt - ref underneath, in kb from the variant."""
+    n_bins = ref.shape[0]
+    x = (np.arange(n_bins) * bin_size + bin_size / 2 - (n_bins // 2) * bin_size) / 1000
+    figure, axes = plt.subplots(2 * len(columns), 1, figsize=(10, 1.6 * len(columns) + 0.8), sharex=True,
+                                gridspec_kw={"height_ratios": [1, 0.6] * len(columns)})
+    axes = np.atleast_1d(axes)
+    for number, (column, name) in enumerate(zip(columns, names)):
+        signal, difference = axes[2 * number], axes[2 * number + 1]
+        signal.plot(x, ref[:, column], color="tab:blue", linewidth=0.8, label="ref")
+        signal.plot(x, alt[:, column], color="tab:red", linewidth=0.8, label="alt")
+        signal.text(0.005, 0.92, name[:90], transform=signal.transAxes, fontsize=7, va="top")
+        difference.fill_between(x, alt[:, column] - ref[:, column], step="mid", linewidth=0, color="tab:purple")
+        difference.set_ylabel("alt - ref", fontsize=7)
+        for axis in (signal, difference):
+            axis.axvline(0, color="black", linewidth=0.5)
+            axis.tick_params(labelsize=7)
+    axes[0].legend(fontsize=7, loc="upper right")
+    axes[-1].set_xlabel("kb from the variant")
+    figure.suptitle(title, fontsize=10)
+    return save_figure(figure, path)
 
 
 def _gene_model(axis, layout: Layout, x: np.ndarray) -> None:

@@ -78,8 +78,8 @@ class Prediction:
         """Write the folder; each file goes to a temporary name first, then is renamed into place."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        _atomic_write(folder / SIGNAL_FILE, lambda f: np.save(f, self.signal.astype(np.float32)))
-        _atomic_write(folder / META_FILE, lambda f: f.write(self.meta.model_dump_json(indent=1).encode()))
+        atomic_write(folder / SIGNAL_FILE, lambda f: np.save(f, self.signal.astype(np.float32)))
+        atomic_write(folder / META_FILE, lambda f: f.write(self.meta.model_dump_json(indent=1).encode()))
         return folder
 
     @classmethod
@@ -101,9 +101,11 @@ class Prediction:
         return cls(signal=signal, meta=meta)
 
 
-def _atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write) -> None:
+    """Write `path` through a temporary file renamed into place, so a reader never sees half a file."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; results are for sharing like any output
         with os.fdopen(handle, "wb") as f:
             write(f)
         os.replace(temporary, path)

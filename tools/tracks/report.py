@@ -127,6 +127,21 @@ def _cached_model(config_json: str) -> LoadedEnformer:
     return load_enformer(ModelConfig.model_validate_json(config_json))
 
 
+def cached_model(config: ModelConfig) -> LoadedEnformer:
+    """The Enformer of `config`, loaded once and kept for the next call with the same configuration."""
+    return _cached_model(config.model_dump_json())
+
+
+def configured_genome(fasta: str | None = None) -> str:
+    """The genome FASTA: `fasta` or GENEVERSE_GENOME_FASTA; raises with how to set it when neither is given."""
+    fasta = fasta or os.environ.get(FASTA_ENV)
+    if not fasta:
+        raise ModelNotConfigured(
+            f"no genome FASTA configured: pass a GRCh38 FASTA (e.g. hg38.fa) or set {FASTA_ENV}=PATH"
+        )
+    return fasta
+
+
 def explain_gene_tracks(
     gene: str, *, graph, fasta: str | None = None, weights: str | None = None, prediction_dir: str | None = None,
     llm=None, reverse_complement_average: bool = False,
@@ -137,12 +152,8 @@ def explain_gene_tracks(
     symbol = graph.gene(gene).symbol
     if prediction_dir is None:
         config = ModelConfig.from_env(weights)
-        fasta = fasta or os.environ.get(FASTA_ENV)
-        if not fasta:
-            raise ModelNotConfigured(
-                f"no genome FASTA configured: pass a GRCh38 FASTA (e.g. hg38.fa) or set {FASTA_ENV}=PATH"
-            )
-        loaded = _cached_model(config.model_dump_json())
+        fasta = configured_genome(fasta)
+        loaded = cached_model(config)
         prediction = predict_genes([symbol], graph=graph, genome=GenomeFasta(fasta), loaded=loaded,
                                    reverse_complement_average=reverse_complement_average)[0]
         prediction_dir = str(prediction.save(home() / "tracks" / symbol))

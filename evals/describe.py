@@ -30,6 +30,8 @@ from pydantic import BaseModel
 from evals.graders import (
     Grade,
     clustering_nmi,
+    concept_recall,
+    curated_concepts,
     function_text,
     go_slim_labels,
     grade,
@@ -161,6 +163,8 @@ class SystemSummary(BaseModel):
     bleu: float
     rouge1: float
     seconds_per_gene: float
+    concept_recall: float | None = None
+    median_words: float = 0.0
     go_slim_nmi: float | None = None
     go_slim_nmi_chance: float | None = None
 
@@ -231,6 +235,7 @@ def run_describe(system_names: list[str], genes_spec: str, out: Path, withheld: 
     embedder = SentenceEmbedder()
     rows: list[dict[str, Any]] = []
     records = {g: truth.gene(g) for g in genes}
+    concepts = {g: curated_concepts(records[g].summary, [t.name for t in truth.go_terms(g)]) for g in genes}
     slim_labels = go_slim_labels(truth, genes, data_dir() / "go" / "goslim_generic.obo")
     nmi: dict[str, tuple[float, float] | None] = {}
     reference_vectors = embedder.encode([function_text(references[g][0], records[g]) for g in genes])
@@ -242,10 +247,13 @@ def run_describe(system_names: list[str], genes_spec: str, out: Path, withheld: 
         for i, (gene_symbol, answer) in enumerate(zip(genes, answers[spec.name], strict=True)):
             reference, source = references[gene_symbol]
             graded: Grade = grade(answer.text, records[gene_symbol], reference, float(similarities[i]), thresholds)
+            recall = concept_recall(answer.text, concepts[gene_symbol])
             rows.append({"system": spec.name, "gene": gene_symbol, "setting": setting.name,
                          "locus_type": records[gene_symbol].locus_type or "", "reference_source": source,
                          "seconds": round(answer.seconds, 3),
-                         "error": answer.error or "", **graded.flat(), "answer": answer.text})
+                         "error": answer.error or "", **graded.flat(),
+                         "curated_concepts": len(concepts[gene_symbol]),
+                         "concept_recall": "" if recall is None else round(recall, 4), "answer": answer.text})
 
     summaries = [_summary(spec, [r for r in rows if r["system"] == spec.name], nmi[spec.name]) for spec in specs]
     correlations = _correlations(rows, summaries)
@@ -285,10 +293,13 @@ def _summary(spec: SystemSpec, rows: list[dict[str, Any]], nmi: tuple[float, flo
     def mean(key: str) -> float:
         return round(statistics.fmean(r[key] for r in rows), 4) if rows else 0.0
 
+    recalls = [r["concept_recall"] for r in rows if r["concept_recall"] != ""]
     return SystemSummary(system=spec.name, label=spec.label or spec.name, answers=len(rows),
                          errors=sum(1 for r in rows if r["error"]), factual=mean("factual"),
                          structural=mean("structural"), average=mean("average"), bleu=mean("bleu"),
                          rouge1=mean("rouge1"), seconds_per_gene=mean("seconds"),
+                         concept_recall=round(statistics.fmean(recalls), 4) if recalls else None,
+                         median_words=statistics.median(r["s_words"] for r in rows) if rows else 0.0,
                          go_slim_nmi=nmi[0] if nmi else None, go_slim_nmi_chance=nmi[1] if nmi else None)
 
 
@@ -326,8 +337,8 @@ def _write_outputs(out: Path, tag: str, rows: list[dict[str, Any]], summaries: l
     files.append(grades)
 
     table_csv = out / f"table1_{tag}.csv"
-    header = ["system", "label", "answers", "errors", *METRICS, "go_slim_nmi", "go_slim_nmi_chance",
-              "seconds_per_gene"]
+    header = ["system", "label", "answers", "errors", *METRICS, "concept_recall", "median_words", "go_slim_nmi",
+              "go_slim_nmi_chance", "seconds_per_gene"]
     lines = [",".join(header)] + [",".join(f'"{v}"' if isinstance(v, str) else "" if v is None else str(v)
                                            for v in (getattr(s, h) for h in header)) for s in summaries]
     _atomic_write(table_csv, "\n".join(lines) + "\n")
@@ -346,12 +357,14 @@ def render_markdown(summaries: list[SystemSummary], correlations: dict[str, Any]
     lines = [f"# Table 1: gene function descriptions ({genes_spec}, {setting} setting)", "",
              (f"Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; greedy decoding, "
              f"{len({r['gene'] for r in rows})} genes."), "",
-             "| system | factual | structural | average | BLEU | ROUGE-1 | GO-slim NMI (chance) | s/gene (CPU) | answers |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             ("| system | factual | structural | average | BLEU | ROUGE-1 | curated-concept recall | words (median) "
+              "| GO-slim NMI (chance) | s/gene (CPU) | answers |"),
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for s in summaries:
+        recall = "n/a" if s.concept_recall is None else f"{s.concept_recall:.3f}"
         lines.append(f"| {s.label} | {s.factual:.3f} | {s.structural:.3f} | {s.average:.3f} | {s.bleu:.2f} | "
-                     f"{s.rouge1:.3f} | {_nmi_cell(s.go_slim_nmi, s.go_slim_nmi_chance)} | "
-                     f"{s.seconds_per_gene:.1f} | {s.answers} |")
+                     f"{s.rouge1:.3f} | {recall} | {s.median_words:g} | "
+                     f"{_nmi_cell(s.go_slim_nmi, s.go_slim_nmi_chance)} | {s.seconds_per_gene:.1f} | {s.answers} |")
     lines += ["", "Sub-checks (fraction of answers passing):", "",
               ("| system | symbol | full name | no wrong id | content | one paragraph | academic | pathway | "
               "no repetition | length |"), "|---|---|---|---|---|---|---|---|---|---|"]
@@ -372,6 +385,11 @@ def render_markdown(summaries: list[SystemSummary], correlations: dict[str, Any]
         if r["system"] == summaries[0].system:
             sources[r["reference_source"]] += 1
     lines += ["", "References: " + ", ".join(f"{k} for {v} genes" for k, v in sources.items()) + "."]
+    with_concepts = sum(1 for r in rows if r["system"] == summaries[0].system and r["curated_concepts"])
+    lines += ["", (f"Curated-concept recall: the gene's GO terms (direct and implied ancestors, the aspects' roots left "
+                   f"out) at least three quarters of whose content-word stems its RefSeq summary uses are its curated "
+                   f"concepts; recall is the share of them the answer states by the same test, averaged over the "
+                   f"{with_concepts} genes that have any (`evals.graders.curated_concepts`).")]
     if reference_nmi:
         lines += ["", (f"GO-slim NMI: k-means of answer embeddings against each gene's most specific GO-slim process, "
                        f"over the genes whose label has at least {MIN_GENES_PER_LABEL} genes; chance = the same "

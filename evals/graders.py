@@ -12,6 +12,10 @@ repetition, length within bounds.
 
 Each sub-check is kept, so a reader sees why an answer scored 0. BLEU (sacrebleu, sentence level,
 0-100) and ROUGE-1 F1 (rouge-score, stemmed, 0-1) against the reference are reported beside.
+
+Curated-concept recall: the share of the gene's GO terms stated by its RefSeq summary (`curated_concepts`)
+that the answer states too, by the same word test; it reads the gene's whole annotation, not what a
+system chose to say.
 """
 
 from __future__ import annotations
@@ -299,6 +303,60 @@ def pearson(xs: list[float], ys: list[float]) -> tuple[float | None, float | Non
         return None, None
     result = pearsonr(xs, ys)
     return float(result.statistic), float(result.pvalue)
+
+
+# ---------------------------------------------------------------- curated-concept recall
+
+# GO's connective and qualifier words: "positive regulation of X" and "X" name one concept, which a summary
+# states as "regulates X" as often as "X".
+CONCEPT_FILLER = frozenset("""a an and by for from in into of on or the to via with involved process activity
+positive negative regulation cellular""".split())  # noqa: SIM905
+
+
+@lru_cache(maxsize=1)
+def _porter() -> Any:
+    from nltk.stem.porter import PorterStemmer
+
+    return PorterStemmer()
+
+
+def concept_stems(text: str) -> frozenset[str]:
+    """The Porter stems of a text's words, GO's connective and qualifier words left out."""
+    stem = _porter().stem
+    return frozenset(stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in CONCEPT_FILLER)
+
+
+# The roots of the three aspects name no concept ("biological_process" would count wherever "biological" is said).
+GO_ROOTS = frozenset({"biological_process", "molecular_function", "cellular_component"})
+# A term of four or more content words may miss a quarter of them (summaries paraphrase long GO names).
+CONCEPT_SHARE = 0.75
+
+
+def _states(stems: frozenset[str], said: frozenset[str]) -> bool:
+    return len(stems & said) >= CONCEPT_SHARE * len(stems)
+
+
+def curated_concepts(summary: str | None, go_term_names: list[str]) -> list[str]:
+    """The gene's GO terms that its RefSeq summary states: at least three quarters of the content-word stems
+    of the term's name occur in the summary (anywhere, in any order). `go_term_names` is the gene's whole
+    annotation, direct terms and the ancestors they imply, so that a summary's "cell cycle" counts for a
+    gene annotated to a kind of it. Terms with the same stems ("positive regulation of apoptotic process",
+    "apoptotic process") are one concept."""
+    said = concept_stems(clean_summary(summary) or "")
+    concepts: dict[frozenset[str], str] = {}
+    for name in sorted(set(go_term_names) - GO_ROOTS):
+        stems = concept_stems(name)
+        if stems and _states(stems, said):
+            concepts.setdefault(stems, name)
+    return list(concepts.values())
+
+
+def concept_recall(text: str, concepts: list[str]) -> float | None:
+    """The share of curated concepts a description states, by the same word test; None without concepts."""
+    if not concepts:
+        return None
+    said = concept_stems(text)
+    return sum(_states(concept_stems(c), said) for c in concepts) / len(concepts)
 
 
 # ---------------------------------------------------------------- clustering (optional, as in the paper)

@@ -4,6 +4,8 @@ import pytest
 
 from evals.graders import (
     bleu,
+    concept_recall,
+    curated_concepts,
     grade,
     load_thresholds,
     pearson,
@@ -126,3 +128,19 @@ def test_go_slim_labels_and_clustering_nmi(graph):
     vectors = np.array([[0, 0], [0, 0.1], [5, 5], [5, 5.1]])
     nmi, chance = clustering_nmi(vectors, ["a", "a", "b", "b"])
     assert nmi == 1.0 and chance < 1.0
+
+
+def test_curated_concepts_are_the_go_terms_a_summary_states(graph):
+    ccnd1 = graph.gene("CCND1")
+    terms = [t.name for t in graph.go_terms("CCND1")]  # direct terms and the ancestors they imply
+    concepts = curated_concepts(ccnd1.summary, terms)
+    assert "G1/S transition of mitotic cell cycle" in concepts and "protein kinase activity" in concepts
+    assert "response to leptin" in terms and "response to leptin" not in concepts  # the summary never says it
+    assert not {"biological_process", "molecular_function", "cellular_component"} & set(concepts)
+    # "negative regulation of X" and "X" are one concept
+    assert not {"negative regulation of mitotic cell cycle", "mitotic cell cycle"} <= set(concepts)
+    assert concept_recall(ccnd1.summary, concepts) == 1.0
+    stated = "CCND1 regulates the G1/S transition of the mitotic cell cycle as a protein kinase regulator."
+    assert 0 < concept_recall(stated, concepts) < 1
+    assert concept_recall("It responds to leptin and cocaine.", concepts) == 0.0
+    assert curated_concepts(None, terms) == [] and concept_recall("anything", []) is None

@@ -315,5 +315,8 @@ def test_explain_variants_names_the_nearest_genes_of_a_genome_variant(tiny, grap
     nearest = run.reports[0].findings.nearest_genes
     assert nearest and [g.distance_bp for g in nearest] == sorted(g.distance_bp for g in nearest)
     for gene in nearest:
-        assert gene.distance_bp == abs(graph.gene(gene.symbol).tss - variant.position)
+        record = graph.gene(gene.symbol)
+        assert gene.distance_bp == abs(record.tss - variant.position)
+        assert gene.inside == (record.start <= variant.position <= record.end)
+        assert gene.symbol in run.reports[0].text
     assert run.reports[0].records[: len(nearest)] == [g.gene_id for g in nearest]

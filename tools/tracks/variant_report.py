@@ -84,6 +84,7 @@ class NearbyGene(BaseModel):
     distance_bp: int = Field(description="|variant - TSS|")
     side: Literal["upstream", "downstream", "at the TSS"] = Field(description="where the variant lies along the "
                                                                              "gene's strand")
+    inside: bool = Field(description="whether the variant lies between the gene's start and end")
 
 
 class VariantFindings(BaseModel):
@@ -150,8 +151,9 @@ def nearest_genes(graph, variant: Variant, limit: int = 3) -> list[NearbyGene]:
     for gene in placed[:limit]:
         along = (variant.position - gene.tss) * (-1 if gene.strand == "-" else 1)
         side = "at the TSS" if along == 0 else ("upstream" if along < 0 else "downstream")
+        inside = gene.start is not None and gene.end is not None and gene.start <= variant.position <= gene.end
         nearby.append(NearbyGene(symbol=gene.symbol, gene_id=gene.gene_id, strand=gene.strand, tss=gene.tss,
-                                 distance_bp=abs(variant.position - gene.tss), side=side))
+                                 distance_bp=abs(variant.position - gene.tss), side=side, inside=inside))
     return nearby
 
 
@@ -221,7 +223,7 @@ def describe_variant(findings: VariantFindings) -> str:
                                 (f"{number(len(f.shifts))} shifts", len(f.shifts) > 1)) if on]
     sentences = [
         f"Enformer predictions for {f.label}{where}: these are model predictions, not measurements. "
-        f"{number(f.n_tracks)} tracks were scored{limited}; each effect is the alt minus ref signal summed over the "
+        f"{number(f.n_tracks)} {'track was' if f.n_tracks == 1 else 'tracks were'} scored{limited}; each effect is the alt minus ref signal summed over the "
         f"{number(f.central_bins)} bins ({number(f.central_bp)} bp) around the variant (SAD), with its log2 fold "
         "change" + (f", averaged over {' and '.join(averaged)}" if averaged else "") + "."
     ]
@@ -245,8 +247,9 @@ def describe_variant(findings: VariantFindings) -> str:
         sentences.append(f"In the strongest track ({first.track}), alt and ref differ most "
                          f"{_signed(first.peak_offset_bp)} bp from the variant.")
     if f.nearest_genes:
-        genes = [f"{g.symbol} ({number(g.distance_bp)} bp, the variant {g.side}"
-                 + ("" if g.side == "at the TSS" else " of its TSS") + ")" for g in f.nearest_genes]
+        genes = [f"{g.symbol} (the variant {'at its TSS' if g.side == 'at the TSS' else ''}"
+                 f"{'' if g.side == 'at the TSS' else f'{number(g.distance_bp)} bp {g.side} of its TSS'}"
+                 f"{', inside the gene' if g.inside else ''})" for g in f.nearest_genes]
         sentences.append(f"Nearest genes by TSS: {', '.join(genes)}.")
     elif f.assembly is None:
         sentences.append("The sequence has no genome coordinates, so no nearby genes are named.")

@@ -5,6 +5,11 @@ numbers ('Ic' -> '1c', 'type VII' -> '7'), filler words ('type', 'due to', 'the'
 'type 1C' against 'Ic' and 'IIa' against '2a' do not matter. A word is worth its inverse document
 frequency among all names (sharpened), so the rare words that tell conditions apart ('phosphofructokinase') count
 for more than common ones ('anemia', 'disease'). A misspelt word counts as the closest known word.
+
+Conditions form families by name: 'Proteasome-associated autoinflammatory syndrome 1' to '5', 'Renal tubular
+acidosis, distal, autosomal dominant' and '... recessive', 'Hyperphenylalaninemia due to ...'. A name's head is
+its leading words before a comma, bracket, 'due to' or 'with', less the numbering and inheritance around them;
+a family name holds a member's head in full, and the member's name holds every word of the family name.
 """
 
 import math
@@ -25,6 +30,12 @@ WORD_WEIGHT_POWER = 1.5
 # a word this close (rapidfuzz ratio) to a known word is read as that word
 SPELLING_CUTOFF = 88
 MIN_SPELLING_LENGTH = 5
+# where a name's qualifiers begin: what follows tells members of one family apart
+_QUALIFIERS = re.compile(r",|\(|\bdue to\b|\bwith\b|\bcaused by\b", re.IGNORECASE)
+# words around a head that number or type a member ('X-linked' reads as '10 linked', the roman X)
+_TYPING_WORDS = frozenset({"autosomal", "recessive", "dominant", "semidominant", "linked", "digenic", "type",
+                           "group", "complementation", "susceptibility"})
+_NUMBERING = re.compile(r"^(?:\d+[a-z]{0,2}|[a-z]|[a-z]{1,2}\d+[a-z]?)$")  # '2', '1c', '2dd', 'b', 'r6', 'b2'
 
 
 def words_with_spans(text: str) -> list[tuple[str, int, int]]:
@@ -43,6 +54,29 @@ def words_with_spans(text: str) -> list[tuple[str, int, int]]:
 
 def name_words(text: str) -> frozenset[str]:
     return frozenset(w for w, _, _ in words_with_spans(text) if w not in FILLER)
+
+
+def is_typing(word: str) -> bool:
+    return word in _TYPING_WORDS or bool(_NUMBERING.match(word))
+
+
+def head_words(name: str) -> frozenset[str]:
+    """The words a condition shares with its family: 'Spinocerebellar ataxia, autosomal recessive 1' ->
+    {spinocerebellar, ataxia}; 'Autosomal recessive limb-girdle muscular dystrophy type 2L' -> {limb, girdle,
+    muscular, dystrophy}."""
+    lead = _QUALIFIERS.split(name, maxsplit=1)[0]
+    words = [w for w, _, _ in words_with_spans(lead) if w not in FILLER or w == "type"]
+    while words and is_typing(words[-1]):
+        words.pop()
+    while words and is_typing(words[0]):
+        words.pop(0)
+    return frozenset(w for w in words if w not in FILLER)
+
+
+def names_a_member(text: str) -> bool:
+    """'X type 2', 'X 1C', 'Hepatitis B': a name that ends in its member's number or letter."""
+    words = [w for w, _, _ in words_with_spans(text) if w not in FILLER]
+    return bool(words) and bool(_NUMBERING.match(words[-1]))
 
 
 @dataclass(frozen=True)
@@ -69,6 +103,7 @@ class DiseaseNameIndex:
         total = len(self.names) or 1
         self.idf = {w: math.log(1 + total / len(ids)) ** WORD_WEIGHT_POWER for w, ids in self.by_word.items()}
         self._spelling = [w for w in self.by_word if len(w) >= MIN_SPELLING_LENGTH]
+        self.heads = [head_words(name) for _, name, _ in self.names]
 
     def _known(self, word: str) -> str | None:
         if word in self.by_word:
@@ -78,10 +113,30 @@ class DiseaseNameIndex:
         hit = process.extractOne(word, self._spelling, scorer=fuzz.ratio, score_cutoff=SPELLING_CUTOFF)
         return hit[0] if hit else None
 
+    def _query_words(self, text: str) -> set[str]:
+        return {self._known(w) or w for w in name_words(text)}
+
+    def family(self, text: str) -> list[str]:
+        """The conditions a family name stands for, in index order: each with a name that holds every word of
+        `text` and whose head `text` names in full ('Distal renal tubular acidosis' holds 'Renal tubular
+        acidosis, distal, autosomal dominant' and 'Distal renal tubular acidosis 3'). A name that ends in a
+        member's number or letter names that member only, so its family is empty; so is a family of one name."""
+        query = self._query_words(text)
+        if not query or names_a_member(text) or any(w not in self.by_word for w in query):
+            return []
+        rarest = min(query, key=lambda w: len(self.by_word[w]))
+        members: dict[str, None] = {}
+        for i in self.by_word[rarest]:
+            disease_id, _, words = self.names[i]
+            if self.heads[i] and self.heads[i] <= query <= words:
+                members.setdefault(disease_id)
+        # one condition recorded by ClinVar and by HPO under one name is not a family
+        return list(members) if len({self.primary[i].lower() for i in members}) > 1 else []
+
     def search(self, text: str, limit: int = 10, min_score: float = 0.5) -> list[NameMatch]:
         """Names that share weighted words with `text`, best first. The score is the harmonic mean of how
         much of the query's weight the name explains and how much of the name's weight the query names."""
-        query = {self._known(w) or w for w in name_words(text)}
+        query = self._query_words(text)
         if not query:
             return []
         unseen = math.log(1 + len(self.names)) ** WORD_WEIGHT_POWER  # a word no name has: rarest of all

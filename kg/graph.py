@@ -230,20 +230,26 @@ class GeneGraph:
         if not name_words(disease_name):
             raise GeneverseError("empty disease name")
         matches = self.disease_names.search(disease_name, limit=limit)
-        if not matches:
+        found = self._diseases_with_genes([m.disease_id for m in matches])
+        for (disease, _), match in zip(found, matches):
+            disease.score, disease.matched_name = match.score, match.name
+        return found
+
+    def disease_family(self, disease_name: str) -> list[tuple[Disease, list[Gene]]]:
+        """The conditions a family name stands for ('Otofaciocervical syndrome': types 1 and 2; kg/disease_names.py),
+        each with its genes, in name order; empty when the name stands for one condition."""
+        family = self.disease_names.family(disease_name)
+        return sorted(self._diseases_with_genes(family), key=lambda pair: _natural_order(pair[0].name or ""))
+
+    def _diseases_with_genes(self, ids: list[str]) -> list[tuple[Disease, list[Gene]]]:
+        if not ids:
             return []
-        ids = [m.disease_id for m in matches]
         diseases = {r["disease_id"]: _disease(r) for r in self._run("diseases_by_id", ids=ids)}
         gene_ids: dict[str, list[str]] = {i: [] for i in ids}
         for row in self._run("genes_of_diseases", ids=ids):
             gene_ids[row["disease_id"]].append(row["gene_id"])
         genes = {g.gene_id: g for g in self.genes(sorted({g for v in gene_ids.values() for g in v}))}
-        result = []
-        for match in matches:
-            disease = diseases[match.disease_id]
-            disease.score, disease.matched_name = match.score, match.name
-            result.append((disease, sorted((genes[g] for g in gene_ids[match.disease_id]), key=lambda g: g.symbol)))
-        return result
+        return [(diseases[i], sorted((genes[g] for g in gene_ids[i]), key=lambda g: g.symbol)) for i in ids]
 
     # ---- Gene Ontology -------------------------------------------------------------------------
 
@@ -384,6 +390,11 @@ def _gene(row: dict) -> Gene:
 
 def _disease(row: dict) -> Disease:
     return _record(Disease, row)
+
+
+def _natural_order(name: str) -> list:
+    """'X 2' before 'X 10'."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name.lower())]
 
 
 def open_graph(backend: str | None = None, home: Path | None = None, uri: str | None = None) -> GeneGraph:

@@ -176,8 +176,15 @@ def diseases_of_gene(name: str, graph, limit: int = 20) -> GeneFact:
                     records=[gene_record_id(gene)] + [d.disease_id for d in shown], gene=gene.symbol, rows=rows)
 
 
+# a family's members named in an answer's text; its rows list them all
+FAMILY_MEMBERS_NAMED = 12
+
+
 def genes_of_disease(disease: str, graph, limit: int = 50) -> GeneFact:
-    """Genes linked to the best-matching condition by ClinVar or HPO edges."""
+    """Genes linked by ClinVar or HPO edges to the best-matching condition, or to every member of the family
+    a name stands for ('Otofaciocervical syndrome': types 1 and 2)."""
+    if family := graph.disease_family(disease):
+        return _genes_of_family(disease, family)
     matches = graph.genes_of_disease(disease, limit=limit)
     if not matches:
         raise NoDiseaseMatch(disease)
@@ -193,6 +200,19 @@ def genes_of_disease(disease: str, graph, limit: int = 50) -> GeneFact:
              "genes": sorted({g.symbol for g in gs})} for d, gs in matches]
     return GeneFact(fact="genes_of_disease", query=disease, answer=", ".join(symbols), text=text,
                     records=[best.disease_id] + [gene_record_id(g) for g in genes], rows=rows)
+
+
+def _genes_of_family(disease: str, family: list) -> GeneFact:
+    symbols = sorted({g.symbol for _, genes in family for g in genes})
+    names = list(dict.fromkeys(d.name or d.disease_id for d, _ in family))
+    more = f" and {len(names) - FAMILY_MEMBERS_NAMED} more" if len(names) > FAMILY_MEMBERS_NAMED else ""
+    text = (f"Genes associated with {disease}, a family of {len(names)} conditions "
+            f"({'; '.join(names[:FAMILY_MEMBERS_NAMED])}{more}): {', '.join(symbols) or 'none in the graph'}.")
+    rows = [{"disease": d.name, "disease_id": d.disease_id, "genes": sorted({g.symbol for g in genes})}
+            for d, genes in family]
+    records = [d.disease_id for d, _ in family] + list(dict.fromkeys(gene_record_id(g) for _, gs in family for g in gs))
+    return GeneFact(fact="genes_of_disease", query=disease, answer=", ".join(symbols), text=text, records=records,
+                    rows=rows)
 
 
 @names_other_genes

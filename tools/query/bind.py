@@ -100,7 +100,12 @@ def _gene(graph, text: str) -> Linked:
 
 def _disease(graph, text: str) -> Linked:
     """The condition a name stands for; every condition that has the name, when several do (ClinVar's and
-    HPO's record of one disease)."""
+    HPO's record of one disease); every member of the family a name stands for ('Otofaciocervical syndrome':
+    types 1 and 2)."""
+    if family := graph.disease_names.family(text):
+        names = sorted({graph.disease_names.primary[i] for i in family})
+        shown = "; ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        return Linked(text=text, keys=family, label=text, note=f"'{text}' names a family of {len(names)} conditions ({shown})")
     matches = graph.disease_names.search(text, limit=20)
     if not matches:
         raise Unlinked("condition", text, "Conditions come from ClinVar and HPO.")

@@ -17,6 +17,8 @@ from tools.query.vocabulary import (
     REGION,
     LinkedDisease,
     OmicsTerms,
+    disease_key,
+    disease_vocabulary,
     extract_terms,
     go_vocabulary,
     link_disease,
@@ -257,6 +259,19 @@ def masked(question: str, entities: LinkedEntities) -> str:
     return "".join(out) + question[at:]
 
 
+def _within(span: tuple[int, int], outer: tuple[int, int]) -> bool:
+    return outer[0] <= span[0] and span[1] <= outer[1] and span != outer
+
+
+def _outranks(question: str, span: tuple[int, int], others: list[tuple[int, int]], graph) -> bool:
+    """Whether the condition named at `span` wins over the gene symbols and names that overlap it: each lies
+    inside it, and its words are a condition's own name or synonym or a family's name, not a near match."""
+    overlapping = [o for o in others if o[0] < span[1] and span[0] < o[1]]
+    text = question[span[0]:span[1]]
+    return bool(overlapping) and all(_within(o, span) for o in overlapping) and \
+        (disease_key(text) in disease_vocabulary(graph) or bool(graph.disease_names.family(text)))
+
+
 def link_entities(question: str, graph) -> LinkedEntities:
     names = link_names(question, graph)
     omics = extract_terms(question, graph)
@@ -266,7 +281,13 @@ def link_entities(question: str, graph) -> LinkedEntities:
     kind = next((k for k, pattern in _ID_KINDS if re.search(pattern, lowered)), None)
     disease: LinkedDisease | None = link_disease(question, graph, phrase=disease_phrase(question))
     gene_spans = [g.span for g in genes if g.span]
-    if disease and any(s < disease.span[1] and disease.span[0] < e for s, e in gene_spans + name_spans(names)):
+    if disease and _outranks(question, disease.span, gene_spans + name_spans(names), graph):
+        # a condition's name outranks the symbols and terms inside it ('ICF syndrome', 'Lymphatic malformation')
+        genes = [g for g in genes if not (g.span and _within(g.span, disease.span))]
+        names = names.model_copy(update={field: [m for m in getattr(names, field) if not _within(m[-1], disease.span)]
+                                         for field in ("gene_groups", "cell_types", "tissues", "go_terms")})
+        gene_spans = [g.span for g in genes if g.span]
+    elif disease and any(s < disease.span[1] and disease.span[0] < e for s, e in gene_spans + name_spans(names)):
         disease = None  # a gene symbol that is also a condition's name ('ALS2') is the gene
     if disease:  # capitalised words of a disease name are not unknown genes
         named = question[disease.span[0]:disease.span[1]]

@@ -19,9 +19,10 @@ _ASSAYS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bCAGE\b", re.IGNORECASE), "CAGE"),
     (re.compile(r"\bRNA[- ]?seq\b", re.IGNORECASE), "RNA-seq"),
 ]
-# Assays people ask for that neither the ENCODE experiments nor the Enformer tracks hold.
+# Assays people ask for that neither the ENCODE experiments nor the Enformer tracks hold ('Hi-C' and 'Micro-C'
+# whole words: not 'HIC1', 'Microcephaly').
 _ABSENT_ASSAYS = re.compile(
-    r"\b(?:Hi-?C|Micro-?C|CUT&(?:RUN|Tag)|CUT\s*and\s*(?:RUN|Tag)|ChIA-?PET|WGBS|RRBS|bisulfite|MNase-?seq|"
+    r"\b(?:Hi-?C\b|Micro-?C\b|CUT&(?:RUN|Tag)|CUT\s*and\s*(?:RUN|Tag)|ChIA-?PET|WGBS|RRBS|bisulfite|MNase-?seq|"
     r"FAIRE(?:-?seq)?|STARR-?seq|eCLIP|CLIP-?seq|Repli-?seq|PRO-?seq|GRO-?seq|single[- ]cell|scRNA-?seq|"
     r"scATAC(?:-?seq)?|methylation array|proteomics|mass spec\w*)", re.IGNORECASE)
 TRACK_ASSAY = {"ChIP-seq": "CHIP", "TF ChIP-seq": "CHIP", "DNase-seq": "DNASE", "ATAC-seq": "ATAC", "CAGE": "CAGE"}
@@ -231,8 +232,12 @@ def disease_vocabulary(graph) -> dict[str, str]:
 
 
 def link_disease(text: str, graph, phrase: str | None = None) -> LinkedDisease | None:
-    """The condition a question names: its longest run of words that is a condition's name or synonym, else
-    the condition whose names best match `phrase` (the words a question puts after 'associated with' ...)."""
+    """The condition a question names: `phrase` (the words a question puts after 'associated with' ...) when
+    it names a family of conditions, else its longest run of words that is a condition's name or synonym, else
+    the condition whose names best match `phrase`."""
+    if phrase and phrase in text and graph.disease_names.family(phrase):  # a family's name, whole
+        start = text.index(phrase)
+        return LinkedDisease(name=phrase.lower(), span=(start, start + len(phrase)))
     names = disease_vocabulary(graph)
     tokens = _words(text)
     words = [w for w, _, _ in tokens]

@@ -2,8 +2,10 @@
 
 The graph's facts about a gene (a `FactsPacket`) are given to the language model, which writes one academic
 paragraph; every sentence of that draft is then checked against the packet, and a sentence with a claim
-the packet does not support (another gene, an identifier, a process, a condition or a place the packet lacks)
-is dropped. Facts the surviving draft leaves unsaid are added as deterministic sentences, so the answer
+the packet does not support (another gene, an identifier, or a process, function, place, relation or
+condition that no single packet fact holds) is dropped. The packet's GO terms are those that state the
+gene's main theme: the terms that name most of its annotation, experimental evidence first, isolated
+"response to" terms left out, with the GO-slim categories most of its terms fall under. Facts the surviving draft leaves unsaid are added as deterministic sentences, so the answer
 always states the gene's identity, place and annotated function. With no model at all the deterministic
 composition is the answer.
 """
@@ -12,17 +14,19 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from kg.models import Gene
+from kg.paths import data_dir
 from kg.sources.refseq_summary import clean_summary
 from tools.correction import Correction, correct_text, tidy_draft
 from tools.gene_facts import gene_record_id, lookup
 
 DRAFT_TOKENS = 112  # a RefSeq summary averages 122 tokens; drafts loop after their first sentences
-MAX_FUNCTIONS, MAX_PROCESSES, MAX_COMPONENTS, MAX_PATHWAYS, MAX_DISEASES = 3, 4, 2, 2, 3
+MAX_FUNCTIONS, MAX_PROCESSES, MAX_COMPONENTS, MAX_PATHWAYS, MAX_DISEASES = 4, 5, 3, 3, 3
 # Terms annotated to more genes than this say nothing about one gene ("protein binding", "nucleus").
 MAX_TERM_GENES = 2500
 # GO processes that name a pathway or a metabolic route: the pathway context of a gene's processes.
@@ -56,6 +60,7 @@ class FactsPacket(BaseModel):
     functions: list[str] = Field([], description="most specific direct GO molecular functions")
     processes: list[str] = Field([], description="most specific direct GO biological processes")
     components: list[str] = Field([], description="most specific direct GO cellular components")
+    categories: list[str] = Field([], description="GO-slim categories that most of the gene's GO terms fall under")
     pathways: list[str] = Field([], description="GO processes naming a pathway that contain the gene's processes")
     diseases: list[str] = Field([], description="ClinVar / HPO conditions")
     experiments: dict[str, int] = Field({}, description="ENCODE experiments targeting the gene, by assay")
@@ -75,7 +80,8 @@ class FactsPacket(BaseModel):
             lines.append(f"Location: {self.cytoband or 'chromosome ' + str(self.chromosome)}")
         for label, values in (("Gene group", self.gene_groups), ("Molecular function", self.functions),
                               ("Biological process", self.processes), ("Pathway", self.pathways),
-                              ("Cellular component", self.components), ("Disease", self.diseases)):
+                              ("Cellular component", self.components), ("GO slim", self.categories),
+                              ("Disease", self.diseases)):
             if values:
                 lines.append(f"{label}: {'; '.join(values)}")
         if self.summary:
@@ -109,29 +115,98 @@ def locus_phrase(packet: FactsPacket | Gene) -> str:
 
 _TERM_FILLER = {"of", "to", "in", "by", "the", "and", "or", "a", "via", "process", "activity", "regulation",
                 "positive", "negative", "cellular", "cell", "involved"}
+# GO's name for a reaction to an outside agent ("response to cocaine", "cellular response to leptin
+# stimulus"): a condition under which the gene was seen to act, seldom its role.
+_RESPONSE_TO = re.compile(r"^(?:cellular )?response to (.+)$", re.IGNORECASE)
+_ROOT_TERMS = {"GO:0008150", "GO:0003674", "GO:0005575"}  # biological_process, molecular_function, cellular_component
+MAX_CATEGORIES = 5
+MIN_BELOW_GENES = 3
 
 
 def _term_words(name: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z0-9]+", name.lower()) if w not in _TERM_FILLER} or {name.lower()}
+    return {_stem(w) for w in re.findall(r"[a-z0-9]+", name.lower()) if w not in _TERM_FILLER} or {name.lower()}
 
 
-def _central(terms: list, sizes: dict[str, int], limit: int) -> list[str]:
-    """The terms that state the gene's main theme: those whose words recur most among its other terms
-    (a chloride channel's many chloride terms), then experimental evidence, then the more specific (fewer
-    annotated genes). Terms too broad to say anything about one gene are left out when others exist."""
-    usable = [t for t in terms if sizes.get(t.go_id, 0) <= MAX_TERM_GENES] or terms
-    words = {t.go_id: _term_words(t.name) for t in usable}
+def _isolated_responses(direct: list) -> set[str]:
+    """The gene's "response to <agent>" terms whose agent no other of its terms names: the iron of a hormone's
+    "response to iron ion" beside "iron ion homeostasis" stays, a cyclin's "response to cocaine" goes."""
+    others = [_term_words(t.name) for t in direct if not _RESPONSE_TO.match(t.name)]
+    isolated = set()
+    for term in direct:
+        match = _RESPONSE_TO.match(term.name)
+        if match and not any(_term_words(match.group(1)) & words for words in others):
+            isolated.add(term.go_id)
+    return isolated
 
-    def recurrence(term) -> float:
-        mine = words[term.go_id]
-        return sum(len(mine & words[other.go_id]) / len(mine) for other in usable if other.go_id != term.go_id)
 
-    ranked = sorted(usable, key=lambda t: (-recurrence(t), not t.experimental, sizes.get(t.go_id, 0), t.name))
+def _central(direct: list, annotation: list, sizes: dict[str, int], limit: int, exclude: set[str],
+             already: tuple[str, ...] = ()) -> list[str]:
+    """The terms that state the gene's main theme: chosen one by one, each the direct term that names the most
+    of the gene's annotation (its direct terms and the ancestors they imply, an experimentally supported one
+    counting double) not yet named, so that a kinase's terms cover its kinase ancestors before a single
+    stray process; ties go to experimental evidence, then to the more specific term. Terms too broad to say
+    anything about one gene, and isolated "response to" terms, are left out when others exist. Terms in
+    `already` count as named."""
+    usable = ([t for t in direct if sizes.get(t.go_id, 0) <= MAX_TERM_GENES and t.go_id not in exclude]
+              or [t for t in direct if sizes.get(t.go_id, 0) <= MAX_TERM_GENES] or direct)
+    weights = {t.go_id: 2 if t.experimental else 1 for t in annotation
+               if t.go_id not in _ROOT_TERMS and not _RESPONSE_TO.match(t.name)}
+    words = {t.go_id: _term_words(t.name) for t in annotation}
+    stated = set().union(*(_term_words(name) for name in already))
+    uncovered = {u for u in weights if not words[u] <= stated}
     names: list[str] = []
-    for term in ranked:
-        if term.name not in names:
-            names.append(term.name)
-    return names[:limit]
+    candidates = list({t.go_id: t for t in usable}.values())
+    while candidates and len(names) < limit:
+        def gain(term, stated=stated, uncovered=uncovered) -> int:
+            said = stated | words[term.go_id]
+            return sum(weights[u] for u in uncovered if words[u] <= said)
+
+        best = max(candidates, key=lambda t: (gain(t), t.experimental, -sizes.get(t.go_id, 0), t.name))
+        candidates.remove(best)
+        if best.name in names:
+            continue
+        names.append(best.name)
+        stated |= words[best.go_id]
+        uncovered = {u for u in uncovered if not words[u] <= stated}
+    return names
+
+
+@lru_cache(maxsize=1)
+def _slim_ids() -> frozenset[str]:
+    obo = data_dir() / "go" / "goslim_generic.obo"
+    return frozenset(re.findall(r"^id: (GO:\d+)", obo.read_text(encoding="utf-8"), re.MULTILINE))
+
+
+@lru_cache(maxsize=2)
+def _term_genes(graph: Any) -> dict[str, set[str]]:
+    """GO id -> symbols annotated to it, directly or through a more specific term (all three aspects)."""
+    members: dict[str, set[str]] = {}
+    for aspect in ("BP", "MF", "CC"):
+        members.update(graph.go_annotations(aspect=aspect))
+    return members
+
+
+def _categories(symbol: str, direct: list, annotation: list, graph: Any, stated: str) -> list[str]:
+    """The GO-slim categories that dominate the gene's annotation: the slim terms above the largest share of
+    its direct terms of their aspect (a term is below a slim term when every gene annotated to it is
+    annotated to the slim term), the more specific first; those the packet's terms already name are left
+    out."""
+    members = _term_genes(graph)
+    said = _term_words(stated)
+    below: dict[str, list[set[str]]] = {}
+    for term in direct:
+        genes = members.get(term.go_id, {symbol})
+        if len(genes) >= MIN_BELOW_GENES:  # a term of one or two genes is "below" any slim term they share
+            below.setdefault(term.aspect, []).append(genes)
+
+    def dominance(slim) -> float:
+        genes, mine = members.get(slim.go_id, set()), below.get(slim.aspect, [])
+        return sum(b <= genes for b in mine) / len(mine) if mine else 0.0
+
+    slims = [t for t in annotation if t.go_id in _slim_ids() and t.go_id not in _ROOT_TERMS
+             and not _term_words(t.name) <= said]
+    ranked = sorted(slims, key=lambda t: (-dominance(t), len(members.get(t.go_id, ())), t.name))
+    return [t.name for t in ranked[:MAX_CATEGORIES]]
 
 
 def facts_packet(name: str, graph: Any, include_summary: bool = True) -> FactsPacket:
@@ -141,10 +216,21 @@ def facts_packet(name: str, graph: Any, include_summary: bool = True) -> FactsPa
     sizes = graph.go_term_sizes
     terms = graph.go_terms(gene.gene_id)
     direct = [t for t in terms if t.direct]
-    processes = _central([t for t in direct if t.aspect == "BP"], sizes, MAX_PROCESSES)
+    isolated = _isolated_responses(direct)
+
+    def central(aspect: str, limit: int) -> list[str]:
+        return _central([t for t in direct if t.aspect == aspect], [t for t in terms if t.aspect == aspect],
+                        sizes, limit, isolated)
+
+    processes, functions, components = (central("BP", MAX_PROCESSES), central("MF", MAX_FUNCTIONS),
+                                        central("CC", MAX_COMPONENTS))
     pathway_terms = [t for t in terms if t.aspect == "BP" and _PATHWAY_TERM.search(t.name)
                      and t.name not in processes and sizes.get(t.go_id, 0) <= MAX_TERM_GENES]
-    pathways = [t.name for t in sorted(pathway_terms, key=lambda t: (sizes.get(t.go_id, 0), t.name))][:MAX_PATHWAYS]
+    said, pathways = _term_words(" ".join(processes)), []
+    for term in sorted(pathway_terms, key=lambda t: (sizes.get(t.go_id, 0), t.name)):
+        if len(pathways) < MAX_PATHWAYS and not _term_words(term.name) <= said:  # the most specific, each new
+            pathways.append(term.name)
+            said |= _term_words(term.name)
     diseases: list[str] = []
     disease_ids: list[str] = []
     for disease in graph.diseases_of_gene(gene.gene_id):
@@ -157,9 +243,8 @@ def facts_packet(name: str, graph: Any, include_summary: bool = True) -> FactsPa
         symbol=gene.symbol, name=gene.name, locus_group=gene.locus_group, locus_type=gene.locus_type,
         chromosome=gene.chromosome, cytoband=gene.cytoband, hgnc_id=gene.hgnc_id, entrez_id=gene.entrez_id,
         ensembl_id=gene.ensembl_id, aliases=gene.aliases + gene.previous_symbols, gene_groups=gene.gene_groups,
-        functions=_central([t for t in direct if t.aspect == "MF"], sizes, MAX_FUNCTIONS),
-        processes=processes, pathways=pathways,
-        components=_central([t for t in direct if t.aspect == "CC"], sizes, MAX_COMPONENTS),
+        functions=functions, processes=processes, pathways=pathways, components=components,
+        categories=_categories(gene.symbol, direct, terms, graph, " ".join(functions + processes + pathways + components)),
         diseases=diseases[:MAX_DISEASES],
         experiments=dict(Counter(e.assay for e in experiments)),
         experiment_biosamples=[b for b, _ in Counter(e.biosample for e in experiments).most_common(3)],
@@ -221,9 +306,13 @@ def fact_sentences(packet: FactsPacket) -> list[FactSentence]:
         sentences.append(FactSentence(
             fact="pathways", text="The Gene Ontology places none of these processes within a named signaling or "
                                   "metabolic pathway."))
-    else:
+    elif not packet.processes:
         sentences.append(FactSentence(
             fact="pathways", text=f"No biological process or pathway is annotated to {symbol} in the Gene Ontology."))
+    if packet.categories:
+        sentences.append(FactSentence(fact="categories", text=f"In the generic GO slim its annotation falls mainly "
+                                                              f"under {_join(packet.categories)}.",
+                                      terms=packet.categories))
     if packet.components:
         sentences.append(FactSentence(fact="components", text=f"{product} is located in {_join(packet.components)}.",
                                       terms=packet.components))
@@ -268,11 +357,23 @@ one two three has have had not no its key important major cell cells cellular ty
 located location level levels expression expressed form forms associated association""".split())  # noqa: SIM905
 # A draft sentence must draw at least this share of its content words from the packet.
 MIN_SUPPORT = 0.6
+# A relation a sentence states of the gene (a process it takes part in, what it does or binds, where it is,
+# what it belongs to, a condition it causes) and its object, up to the end of the clause.
+_RELATION = re.compile(
+    r"\b(?:involved in|participat\w* in|roles? in|required for|functions? (?:in|as)|acts? as|enables?|"
+    r"catalyz\w*|mediat\w*|regulat\w*|promot\w*|inhibit\w*|production of|synthesis of|transport of|"
+    r"binds?(?: to)?|binding (?:to|of)|interacts? with|located (?:in|at|on)|locali[sz]\w* (?:to|in|at)|found in|"
+    r"expressed in|members? of|component of|part of|associated with|caus\w*|linked to|implicated in)\s+"
+    r"(.+?)(?=;|\.\s|\.$|\b(?:which|where|while|whereas)\b|\band (?:is|are|it|its|has|have|may|can|also)\b|$)",
+    re.IGNORECASE)
+_LIST_SEPARATOR = re.compile(r",\s*(?:and |or )?|\s+(?:and|or|as well as)\s+")
+# An object counts as held when one packet fact holds this share of its content words (all of two or three).
+MIN_CLAIM_SUPPORT = 0.75
 
 
 def _stem(word: str) -> str:
     word = word.lower()
-    for suffix in ("ations", "ation", "ings", "ing", "ies", "es", "ed", "s", "al", "ic"):
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "ism", "es", "ed", "s", "al", "ic"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             return word[: -len(suffix)]
     return word
@@ -289,9 +390,31 @@ class SentenceCheck(BaseModel):
     support: float = 0.0
 
 
-def check_sentence(sentence: str, packet: FactsPacket, vocabulary: set[str], packet_text: str) -> SentenceCheck:
-    """Whether every claim of a drafted sentence is in the packet: no foreign gene symbol or identifier, and
-    most of its content words drawn from the packet."""
+def packet_facts(packet: FactsPacket) -> list[set[str]]:
+    """The content words of each single fact of the packet (a name, a group, a GO term, a condition, a
+    sentence of the summary): what one stated relation must be drawn from."""
+    values = [packet.name or "", packet.symbol, locus_phrase(packet), *packet.gene_groups, *packet.functions,
+              *packet.processes, *packet.pathways, *packet.components, *packet.categories, *packet.diseases,
+              *packet.experiments, *packet.experiment_biosamples, *_SENTENCE.split(packet.summary or "")]
+    return [words for words in (set(_content(v)) for v in values) if words]
+
+
+def unsupported_claim(sentence: str, facts: list[set[str]]) -> str | None:
+    """The first relation object of a sentence that no single packet fact holds ("involved in the production
+    of carnitine" when the packet's carnitine facts are a metabolic process and an enzyme activity), or None.
+    The words of a claim must come from one fact: scattered across the packet they state something new."""
+    for match in _RELATION.finditer(sentence):
+        for part in _LIST_SEPARATOR.split(match.group(1)):
+            words = set(_content(part))
+            if words and max((len(words & fact) / len(words) for fact in facts), default=0.0) < MIN_CLAIM_SUPPORT:
+                return part.strip()
+    return None
+
+
+def check_sentence(sentence: str, packet: FactsPacket, vocabulary: set[str], packet_text: str,
+                   facts: list[set[str]] | None = None) -> SentenceCheck:
+    """Whether every claim of a drafted sentence is in the packet: no foreign gene symbol or identifier, most
+    of its content words drawn from the packet, and each relation it states held by one packet fact."""
     names = {packet.symbol.upper(), *(a.upper() for a in packet.aliases)}
     upper_packet = packet_text.upper()
     for token in _SYMBOL_LIKE.findall(sentence):
@@ -309,6 +432,10 @@ def check_sentence(sentence: str, packet: FactsPacket, vocabulary: set[str], pac
         unsupported = sorted({w for w in words if w not in vocabulary})[:4]
         return SentenceCheck(sentence=sentence, supported=False, support=round(support, 2),
                              reason=f"claims not in the facts ({', '.join(unsupported)})")
+    claim = unsupported_claim(sentence, packet_facts(packet) if facts is None else facts)
+    if claim:
+        return SentenceCheck(sentence=sentence, supported=False, support=round(support, 2),
+                             reason=f"states '{claim}', which no fact holds")
     return SentenceCheck(sentence=sentence, supported=True, support=round(support, 2))
 
 
@@ -336,11 +463,12 @@ def ground_draft(draft: str, packet: FactsPacket, graph: Any) -> GroundedDescrip
     corrections = corrected.corrections + removals
     packet_text = packet.text()
     vocabulary = set(_content(packet_text))
+    facts = packet_facts(packet)
     composed = fact_sentences(packet)
     summary_vocabulary = set(_content(packet.summary or ""))
     checks, kept = [], []
     for sentence in (s.strip() for s in _SENTENCE.split(tidied.strip()) if s.strip()):
-        check = check_sentence(sentence, packet, vocabulary, packet_text)
+        check = check_sentence(sentence, packet, vocabulary, packet_text, facts)
         checks.append(check)
         if not check.supported:
             corrections.append(Correction(field="unsupported_sentence", before=sentence, after="",

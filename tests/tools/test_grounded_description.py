@@ -5,7 +5,7 @@ import pytest
 
 from kg.build import build_graph
 from kg.graph import open_graph
-from tools.describe import compose, describe_gene, facts_packet, grounded_prompt
+from tools.describe import compose, describe_gene, facts_packet, ground_draft, grounded_prompt
 
 
 class RecordingModel:
@@ -48,6 +48,21 @@ def test_facts_packet_of_known_genes(graph):
     assert mir.locus_type == "RNA, micro" and not mir.functions and mir.summary is None
 
 
+def test_main_theme_comes_first(graph):
+    ccnd1 = facts_packet("CCND1", graph, include_summary=False)
+    assert "cell cycle" in ccnd1.processes[0]
+    direct = {t.name for t in graph.go_terms("CCND1", direct_only=True)}
+    assert {"response to leptin", "response to UV-A"} <= direct  # isolated "response to" terms stay out
+    assert not any(p.startswith(("response to", "cellular response to")) for p in ccnd1.processes)
+    crh = facts_packet("CRH", graph, include_summary=False)
+    assert "cellular response to cocaine" not in crh.processes and any("hormone" in p for p in crh.processes)
+    # the GO-slim categories are the gene's own broader terms, none the packet's terms already name
+    annotation = {t.name for t in graph.go_terms("CPT1A")}
+    cpt1a = facts_packet("CPT1A", graph, include_summary=False)
+    assert cpt1a.categories and set(cpt1a.categories) <= annotation
+    assert "carnitine shuttle" in cpt1a.processes and "GO slim: " in grounded_prompt(cpt1a)
+
+
 def test_composition_is_prose_that_states_the_packet(graph):
     packet = facts_packet("FGF7", graph, include_summary=False)
     text = compose(packet)
@@ -73,6 +88,21 @@ def test_unsupported_sentences_are_removed_and_missing_facts_added(withheld_grap
     added = {c.field for c in described.corrections if c.before == "" and c.after}
     assert {"processes", "components"} <= added
     assert described.text.startswith("FGF7 (fibroblast growth factor 7) is a protein-coding gene")
+
+
+def test_a_relation_no_packet_fact_holds_is_dropped(graph):
+    packet = facts_packet("CPT1A", graph, include_summary=False)
+    draft = ("The encoded protein is a member of the carnitine palmitoyltransferase family. "
+             "The encoded protein is involved in the metabolism of fatty acids and is involved in the production "
+             "of carnitine. The encoded protein is expressed in the brain. "
+             "It is located in the mitochondrial outer membrane.")
+    described = ground_draft(draft, packet, graph)
+    production, brain = draft.split(". ")[1] + ".", draft.split(". ")[2] + "."
+    removed = {c.before: c.source for c in described.corrections if c.field == "unsupported_sentence"}
+    assert set(removed) == {production, brain}
+    assert "the production of carnitine" in removed[production] and "brain" in removed[brain]
+    assert "carnitine palmitoyltransferase family" in described.text and "production" not in described.text
+    assert "It is located in the mitochondrial outer membrane." in described.text
 
 
 def test_wrong_identifier_in_a_draft_is_corrected_before_the_check(graph):

@@ -146,3 +146,112 @@ def test_invented_full_name_in_the_opening_gloss_is_replaced(graph):
     for right in ["TP53 (tumor protein p53; HGNC:11998) is a gene with protein product.",
                   "TP53 (also known as p53) is a tumor suppressor."]:
         assert correct_text(right, "TP53", graph).text == right
+
+
+# --- what a claim is said of, and what was left unchecked ---------------------------------------------------
+
+def _fixes(result) -> list[tuple[str, str, str]]:
+    return [(c.field, c.before, c.after) for c in result.corrections]
+
+
+def test_a_sentence_naming_another_gene_is_still_checked_for_the_subject(graph):
+    tp53 = graph.gene("TP53")
+    result = correct_text("TP53 is a gene on chromosome 5 at 5q31 and it binds MDM2.", "TP53", graph)
+    assert result.text == f"TP53 is a gene on chromosome 17 at {tp53.cytoband} and it binds MDM2."
+    assert _fixes(result) == [("chromosome", "5", "17"), ("cytoband", "5q31", tp53.cytoband)]
+    assert result.checked == ["chromosome", "cytoband"] and result.unchecked == ["statement"]
+    assert [(c.field, c.text, c.status) for c in result.claims] == [
+        ("chromosome", "chromosome 5", "corrected"), ("cytoband", "5q31", "corrected"),
+        ("statement", "it binds MDM2", "unchecked")]
+
+
+@pytest.mark.parametrize("text, located", [
+    ("The TP53 gene, located on chromosome 5, encodes p53 which interacts with MDM2.", "chromosome 17"),
+    ("Located on chromosome 5, TP53 is regulated by MDM2.", "chromosome 17"),
+    ("TP53 binds MDM2. It is located on chromosome 5.", "chromosome 17"),
+    ("TP53 (which binds MDM2) lies on chromosome 5.", "chromosome 17"),
+])
+def test_the_subjects_claims_are_corrected_whatever_else_the_sentence_names(graph, text, located):
+    result = correct_text(text, "TP53", graph)
+    assert _fixes(result) == [("chromosome", "5", "17")] and located in result.text
+
+
+@pytest.mark.parametrize("text, about", [
+    ("TP53 is regulated by MDM2, which lies on chromosome 12.", "MDM2"),
+    ("MDM2 is on chromosome 12 at 12q15.", "MDM2"),
+    ("On chromosome 12, MDM2 binds TP53.", "MDM2"),
+    ("TP53 is on chromosome 17. MDM2 binds it; MDM2 (HGNC:6973) is a protein-coding gene.", "MDM2"),
+    ("A pseudogene of this gene is located on chromosome 3.", "pseudogene"),
+    ("A related pseudogene is found on chromosome 3.", "pseudogene"),
+    ("Two nearly identical copies of this gene are found on chromosome Y.", "copies"),
+    ("TP53 acts in the DNA damage response (see MIM 603273).", "see"),
+    ("The p53 family includes TP63 (MIM 603273).", "TP63"),
+    ("MDM2 binds the protein and is on chromosome 12.", "MDM2 or TP53"),
+])
+def test_claims_said_of_another_gene_or_thing_are_left_alone_and_reported_unchecked(graph, text, about):
+    result = correct_text(text, "TP53", graph)
+    assert result.corrections == [] and result.text == text
+    unchecked = [c for c in result.claims if c.field != "statement" and c.status == "unchecked"]
+    assert unchecked and all(c.about == about and about in c.note for c in unchecked)
+    assert not {c.field for c in unchecked} & set(result.checked)
+
+
+def test_only_the_claim_about_the_subject_is_corrected(graph):
+    result = correct_text("BRCA1 lies on chromosome 17 and TP53 on chromosome 5.", "TP53", graph)
+    assert result.text == "BRCA1 lies on chromosome 17 and TP53 on chromosome 17."
+    assert [(c.text, c.status, c.about) for c in result.claims] == [
+        ("chromosome 17", "unchecked", "BRCA1"), ("chromosome 5", "corrected", None)]
+
+
+@pytest.mark.parametrize("text, fixed", [
+    ("TP53, also known as BRCA1, is located on chromosome 17.",
+     "TP53, also known as {aliases}, is located on chromosome 17."),
+    ("TP53 (aka BRCA1) maps to 17p13.1.", "TP53 (aka {aliases}) maps to 17p13.1."),
+    ("TP53 (also called BRCA1) is a tumour suppressor.", "TP53 (also called {aliases}) is a tumour suppressor."),
+    ("TP53 alias BRCA1 is on chromosome 17.", "TP53 alias {aliases} is on chromosome 17."),
+])
+def test_another_genes_official_symbol_given_as_an_alias_is_replaced(graph, text, fixed):
+    tp53 = graph.gene("TP53")
+    aliases = ", ".join(dict.fromkeys(tp53.aliases + tp53.previous_symbols))
+    result = correct_text(text, "TP53", graph)
+    assert result.text == fixed.format(aliases=aliases)
+    [fix] = result.corrections
+    assert (fix.field, fix.before) == ("aliases", "BRCA1")
+    assert f"BRCA1 is the official symbol of another gene ({graph.gene('BRCA1').hgnc_id})" in fix.reason
+
+
+@pytest.mark.parametrize("symbol, text", [
+    ("PTEN", "PTEN, also known as TEP1 and MMAC1, is located on chromosome 10 at 10q23.31."),
+    ("IL6", "IL6 (also known as HGF and BSF2) lies on chromosome 7."),
+    ("CDKN2A", "CDKN2A, also called MTS1, is on chromosome 9."),
+    ("PTEN", "PTEN (TEP1) lies on chromosome 10."),
+])
+def test_a_real_alias_that_names_another_gene_too_is_kept(graph, symbol, text):
+    # TEP1 and HGF are official symbols of other genes, MTS1 a previous symbol of S100A4: all HGNC aliases here
+    result = correct_text(text, symbol, graph)
+    assert result.corrections == [] and result.text == text
+    assert {c.status for c in result.claims} == {"confirmed"}
+
+
+def test_a_true_sentence_is_confirmed_not_edited(graph):
+    text = "TP53 is located on chromosome 17 at 17p13.1 and is also known as p53. It is a protein-coding gene."
+    result = correct_text(text, "TP53", graph)
+    assert result.corrections == [] and result.unchecked == []
+    assert result.checked == ["aliases", "chromosome", "cytoband", "locus_type"]
+
+
+def test_prose_the_graph_does_not_hold_is_unchecked_never_checked(graph):
+    text = "TP53 binds MDM2 and is expressed in most tissues; it induces apoptosis."
+    result = correct_text(text, "TP53", graph)
+    assert result.corrections == [] and result.checked == [] and result.unchecked == ["statement"]
+    assert [c.text for c in result.claims] == ["TP53 binds MDM2", "is expressed in most tissues",
+                                               "it induces apoptosis"]
+
+
+# RefSeq summaries of held-out genes say where a pseudogene, a copy, a neighbour or a family member lies and
+# cite other MIM and Gene entries; none of that is the gene's own fact.
+@pytest.mark.parametrize("symbol", ["TMED10", "SDC4", "SAP30", "PIGA", "CRADD", "NBL1", "LGALS7B", "ITIH2",
+                                    "FBXW9", "ASAH2", "FCMR", "VCX3A", "COL6A4P1", "RGS5", "GLO1"])
+def test_true_summaries_stating_other_things_facts_are_not_edited(graph, symbol):
+    summary = graph.gene(symbol).summary
+    assert correct_text(summary, symbol, graph).corrections == []

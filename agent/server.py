@@ -63,6 +63,7 @@ MAX_HISTORY = 20
 # A request's headers and body must arrive within this many seconds of its first byte.
 DEFAULT_REQUEST_TIMEOUT_S = 5.0
 MAX_HEADER_BYTES = 64 * 1024  # a request line and headers together
+LINGER_S = 2.0  # how long a refused request's remaining bytes are read and dropped before closing
 LOOKUP_WORKERS = 8
 # Heavy requests waiting for a worker, per worker, before new ones are answered 503.
 QUEUE_PER_WORKER = 4
@@ -178,37 +179,50 @@ def timed_protocol(request_timeout_s: float) -> type[HttpToolsProtocol]:
 
     class TimedHttpProtocol(HttpToolsProtocol):
         _reading: asyncio.TimerHandle | None = None
+        _refused = False  # answered with an error: the rest of the request is read and dropped
+        _in_body = False  # the current request's headers are complete
+        _header_bytes = 0  # bytes read while the current request's headers were incomplete
+        _field_bytes = 0  # the current request's URL and header fields
 
         def connection_made(self, transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self._arm()
 
         def data_received(self, data: bytes) -> None:
-            if self.transport.is_closing():  # refused already: the rest of the request is not read
+            if self._refused or self.transport.is_closing():  # refused already: the rest is not parsed
                 return
             self._arm()  # the first byte of a request starts its clock
             super().data_received(data)
+            if not self._in_body:  # still in the headers: counted as they arrive, never held past the limit
+                self._header_bytes += len(data)
+                if self._header_bytes > MAX_HEADER_BYTES:
+                    self._refuse_headers()
 
         def on_url(self, url: bytes) -> None:
-            self._header_bytes = len(url)
+            self._field_bytes = len(url)
             super().on_url(url)
 
         def on_header(self, name: bytes, value: bytes) -> None:
-            if self.transport.is_closing():
-                return
-            self._header_bytes = getattr(self, "_header_bytes", 0) + len(name) + len(value)
-            if self._header_bytes > MAX_HEADER_BYTES:
+            # headers that arrive whole in one read are measured here
+            self._field_bytes += len(name) + len(value)
+            if self._field_bytes > MAX_HEADER_BYTES:
+                self._refuse_headers()
+            if not (self._refused or self.transport.is_closing()):
+                super().on_header(name, value)
+
+        def _refuse_headers(self) -> None:
+            if not self._refused:
                 self._reply_and_close(b"431 Request Header Fields Too Large",
                                       f"The request's headers pass {MAX_HEADER_BYTES:,} bytes.")
-                return
-            super().on_header(name, value)
 
         def on_headers_complete(self) -> None:
-            if not self.transport.is_closing():
+            self._in_body = True
+            if not (self._refused or self.transport.is_closing()):
                 super().on_headers_complete()
 
         def on_message_complete(self) -> None:
             self._disarm()
+            self._in_body, self._header_bytes = False, 0  # a kept-alive connection's next request counts afresh
             super().on_message_complete()
 
         def connection_lost(self, exc: Exception | None) -> None:
@@ -226,7 +240,7 @@ def timed_protocol(request_timeout_s: float) -> type[HttpToolsProtocol]:
 
         def _timed_out(self) -> None:
             self._reading = None
-            if self.transport.is_closing():
+            if self._refused or self.transport.is_closing():
                 return
             if self.cycle is None or not self.cycle.response_started:
                 self._reply_and_close(b"408 Request Timeout",
@@ -242,7 +256,15 @@ def timed_protocol(request_timeout_s: float) -> type[HttpToolsProtocol]:
             body = json.dumps({"error": message}).encode()
             self.transport.write(b"HTTP/1.1 %s\r\ncontent-type: application/json\r\nconnection: close\r\n"
                                  b"content-length: %d\r\n\r\n%s" % (status, len(body), body))
-            self.transport.close()
+            self._refused = True
+            self._disarm()
+            if not self.transport.can_write_eof():
+                self.transport.close()
+                return
+            # Closing with the request's unread bytes would reset the connection and could destroy the reply
+            # before the client reads it: send end-of-stream, drop what still arrives, close a moment later.
+            self.transport.write_eof()
+            self.loop.call_later(LINGER_S, self.transport.close)
 
     return TimedHttpProtocol
 

@@ -93,7 +93,7 @@ _GENE_WORD = re.compile(r"\bgenes?\b", re.IGNORECASE)
 _DISEASE_AFTER_GENE = re.compile(r"\b(?:associated|related|linked|implicated|involved|connected)\s+(?:with|to|in)\s+(.+)",
                                  re.IGNORECASE)
 _DISEASE_PATTERNS = [
-    re.compile(r"\bgenes?\s+(?:for|of|causing|behind|underlying|that cause)\s+(.+)", re.IGNORECASE),
+    re.compile(r"\bgenes?\s+(?:for|of|causing|cause|behind|underlying|that cause)\s+(.+)", re.IGNORECASE),
     re.compile(r"\bwhat\s+causes\s+(.+)", re.IGNORECASE),
 ]
 

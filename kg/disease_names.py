@@ -32,9 +32,10 @@ SPELLING_CUTOFF = 88
 MIN_SPELLING_LENGTH = 5
 # where a name's qualifiers begin: what follows tells members of one family apart
 _QUALIFIERS = re.compile(r",|\(|\bdue to\b|\bwith\b|\bcaused by\b", re.IGNORECASE)
-# words around a head that number or type a member ('X-linked' reads as '10 linked', the roman X)
-_TYPING_WORDS = frozenset({"autosomal", "recessive", "dominant", "semidominant", "linked", "digenic", "type",
-                           "group", "complementation", "susceptibility"})
+# words before a head that type a member ('X-linked' reads as '10 linked': the roman X)
+_INHERITANCE = frozenset({"autosomal", "recessive", "dominant", "semidominant", "linked", "digenic", "susceptibility"})
+# words after a head that number or type a member
+_TYPING_WORDS = _INHERITANCE | {"type", "group", "complementation"}
 _NUMBERING = re.compile(r"^(?:\d+[a-z]{0,2}|[a-z]|[a-z]{1,2}\d+[a-z]?)$")  # '2', '1c', '2dd', 'b', 'r6', 'b2'
 
 
@@ -68,15 +69,15 @@ def head_words(name: str) -> frozenset[str]:
     words = [w for w, _, _ in words_with_spans(lead) if w not in FILLER or w == "type"]
     while words and is_typing(words[-1]):
         words.pop()
-    while words and is_typing(words[0]):
+    while words and (words[0] in _INHERITANCE or words[:2] == ["10", "linked"]):
         words.pop(0)
     return frozenset(w for w in words if w not in FILLER)
 
 
-def names_a_member(text: str) -> bool:
-    """'X type 2', 'X 1C', 'Hepatitis B': a name that ends in its member's number or letter."""
+def _numbering(text: str) -> set[str]:
+    """The numbers and letters of a name, less the X of 'X-linked'."""
     words = [w for w, _, _ in words_with_spans(text) if w not in FILLER]
-    return bool(words) and bool(_NUMBERING.match(words[-1]))
+    return {w for w, after in zip(words, words[1:] + [""]) if _NUMBERING.match(w) and (w, after) != ("10", "linked")}
 
 
 @dataclass(frozen=True)
@@ -119,16 +120,18 @@ class DiseaseNameIndex:
     def family(self, text: str) -> list[str]:
         """The conditions a family name stands for, in index order: each with a name that holds every word of
         `text` and whose head `text` names in full ('Distal renal tubular acidosis' holds 'Renal tubular
-        acidosis, distal, autosomal dominant' and 'Distal renal tubular acidosis 3'). A name that ends in a
-        member's number or letter names that member only, so its family is empty; so is a family of one name."""
+        acidosis, distal, autosomal dominant' and 'Distal renal tubular acidosis 3'). A number or letter in
+        `text` that is not part of a head numbers a member ('X type 2', 'X 1C', 'Hepatitis B'): such a name
+        stands for that member only, and its family is empty; so is a family of one name."""
         query = self._query_words(text)
-        if not query or names_a_member(text) or any(w not in self.by_word for w in query):
+        if not query or any(w not in self.by_word for w in query):
             return []
+        numbering = _numbering(text)
         rarest = min(query, key=lambda w: len(self.by_word[w]))
         members: dict[str, None] = {}
         for i in self.by_word[rarest]:
             disease_id, _, words = self.names[i]
-            if self.heads[i] and self.heads[i] <= query <= words:
+            if self.heads[i] and numbering <= self.heads[i] <= query <= words:
                 members.setdefault(disease_id)
         # one condition recorded by ClinVar and by HPO under one name is not a family
         return list(members) if len({self.primary[i].lower() for i in members}) > 1 else []

@@ -231,10 +231,24 @@ def disease_vocabulary(graph) -> dict[str, str]:
     return names
 
 
+# words a family's name may add around a condition's name ('Hypertrophic' + 'cardiomyopathy')
+FAMILY_WIDENING = 3
+
+
+def _family_around(text: str, tokens: list[tuple[str, int, int]], i: int, size: int, graph) -> tuple[int, int] | None:
+    """The span of the longest run of words around tokens i..i+size that names a family of conditions."""
+    for grow in range(FAMILY_WIDENING, 0, -1):
+        for left in range(grow, -1, -1):
+            first, last = i - left, i + size - 1 + grow - left
+            if first >= 0 and last < len(tokens) and graph.disease_names.family(text[tokens[first][1]:tokens[last][2]]):
+                return tokens[first][1], tokens[last][2]
+    return None
+
+
 def link_disease(text: str, graph, phrase: str | None = None) -> LinkedDisease | None:
     """The condition a question names: `phrase` (the words a question puts after 'associated with' ...) when
-    it names a family of conditions, else its longest run of words that is a condition's name or synonym, else
-    the condition whose names best match `phrase`."""
+    it names a family of conditions, else its longest run of words that is a condition's name or synonym (with
+    the words around it that make a family's name), else the condition whose names best match `phrase`."""
     if phrase and phrase in text and graph.disease_names.family(phrase):  # a family's name, whole
         start = text.index(phrase)
         return LinkedDisease(name=phrase.lower(), span=(start, start + len(phrase)))
@@ -246,6 +260,8 @@ def link_disease(text: str, graph, phrase: str | None = None) -> LinkedDisease |
             continue
         key = " ".join(gram)
         if key in names:
+            if family := _family_around(text, tokens, i, size, graph):
+                return LinkedDisease(name=text[slice(*family)].lower(), span=family)
             start = tokens[i][1]
             if kind := re.search(r"\btype\s+$", text[:start], re.IGNORECASE):  # 'Type 2 diabetes mellitus'
                 start = kind.start()

@@ -74,10 +74,19 @@ def head_words(name: str) -> frozenset[str]:
     return frozenset(w for w in words if w not in FILLER)
 
 
-def _numbering(text: str) -> set[str]:
-    """The numbers and letters of a name, less the X of 'X-linked'."""
-    words = [w for w, _, _ in words_with_spans(text) if w not in FILLER]
-    return {w for w, after in zip(words, words[1:] + [""]) if _NUMBERING.match(w) and (w, after) != ("10", "linked")}
+def _numbering(text: str) -> tuple[set[str], bool]:
+    """The numbers and letters of a name ('2', '1C', the S of 'protein S'), and whether it ends in one; not the
+    X of 'X-linked', the s of "Parkinson's" or the article 'a'."""
+    words = words_with_spans(text)
+    found, last = set(), False
+    for k, (word, start, _) in enumerate(words):
+        after = words[k + 1][0] if k + 1 < len(words) else ""
+        possessive = text[start - 1:start] == "'"
+        last = bool(_NUMBERING.match(word)) and not possessive and (word, after) != ("10", "linked") and \
+            not (word == "a" and after) and (word not in FILLER or len(word) == 1)
+        if last:
+            found.add(word)
+    return found, last
 
 
 @dataclass(frozen=True)
@@ -121,12 +130,13 @@ class DiseaseNameIndex:
         """The conditions a family name stands for, in index order: each with a name that holds every word of
         `text` and whose head `text` names in full ('Distal renal tubular acidosis' holds 'Renal tubular
         acidosis, distal, autosomal dominant' and 'Distal renal tubular acidosis 3'). A number or letter in
-        `text` that is not part of a head numbers a member ('X type 2', 'X 1C', 'Hepatitis B'): such a name
-        stands for that member only, and its family is empty; so is a family of one name."""
+        `text` that is not part of a head, or that ends it, numbers a member ('X type 2', 'X 1C', 'Hepatitis B',
+        'Protein S deficiency'): such a name stands for that member only, and its family is empty; so is a
+        family of one name."""
         query = self._query_words(text)
-        if not query or any(w not in self.by_word for w in query):
+        numbering, numbered = _numbering(text)
+        if not query or numbered or any(w not in self.by_word for w in query):
             return []
-        numbering = _numbering(text)
         rarest = min(query, key=lambda w: len(self.by_word[w]))
         members: dict[str, None] = {}
         for i in self.by_word[rarest]:

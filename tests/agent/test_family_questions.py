@@ -56,3 +56,9 @@ def test_a_family_name_is_read_whole(graph):
 def test_a_symbol_that_is_the_whole_name_stays_a_gene(agent):
     assert agent.ask("What diseases is ALS2 linked to?").route == "diseases_of_gene"
     assert agent.ask("Which genes are associated with TP53?").route != "genes_of_disease"
+
+
+def test_a_family_name_around_a_condition_name_is_read_whole(agent):
+    reply = agent.ask("Which genes cause Hypertrophic cardiomyopathy?")  # 'cardiomyopathy' alone is a condition
+    assert reply.route == "genes_of_disease" and "a family of" in reply.text
+    assert {"MYH7", "MYBPC3", "TNNT2"} <= set(reply.answer.split(", "))

@@ -38,3 +38,11 @@ def test_family_members_come_with_their_genes(graph):
     assert [d.name for d, _ in family] == ["Bare lymphocyte syndrome, type I", "Bare lymphocyte syndrome, type II"]
     assert {"TAP1", "TAP2"} <= genes["Bare lymphocyte syndrome, type I"]
     assert "CIITA" in genes["Bare lymphocyte syndrome, type II"]
+
+
+def test_a_number_or_letter_inside_a_name_names_a_member(graph):
+    index = graph.disease_names
+    assert index.family("Type 1 diabetes mellitus")  # its own family: 'Type 1 diabetes mellitus 2' ...
+    assert index.family("Type 2 diabetes mellitus") == []  # not 'Diabetes mellitus, permanent neonatal 2'
+    assert index.family("Severe hereditary thrombophilia due to congenital protein S deficiency") == []
+    assert index.family("D-2-hydroxyglutaric aciduria") and index.family("D-2-hydroxyglutaric aciduria 2") == []

@@ -207,20 +207,20 @@ def _stdout_to_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-async def _serve_stdio(agent: GeneverseAgent | None, unavailable: GeneverseError | None) -> None:
+async def _serve_stdio(agent: GeneverseAgent | None, unavailable: GeneverseError | None, deadline_s: float) -> None:
     from mcp.server.stdio import stdio_server
 
-    server = create_server(agent, unavailable)
+    server = create_server(agent, unavailable, deadline_s=deadline_s)
     async with stdio_server() as (read_stream, write_stream):
         await server.run(read_stream, write_stream, server.create_initialization_options())
 
 
-def _serve_http(host: str, port: int, use_llm: bool, json_output: bool) -> None:
+def _serve_http(host: str, port: int, use_llm: bool, json_output: bool, deadline_s: float) -> None:
     import uvicorn
 
     sock = bind_socket(host, port)
     agent, unavailable = _load_agent(use_llm)
-    server = create_server(agent, unavailable)
+    server = create_server(agent, unavailable, deadline_s=deadline_s)
     app = server.streamable_http_app(host=host)
     url = served_url(sock, host, "the MCP endpoint") + "/mcp"
     emit({"url": url, "transport": "streamable-http", "graph_backend": agent.graph.backend_name if agent else None,
@@ -239,12 +239,15 @@ def mcp(
                                                                  "(configured by GENEVERSE_LLM_* variables).")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="With --http, print the server address as JSON "
                                                              "(over stdio the protocol itself is JSON).")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds a tool call may take before it is answered with an error "
+                                                "(scoring variants with Enformer on a CPU takes minutes).",
+                                           min=0.1)] = DEFAULT_DEADLINE_S,
 ) -> None:
     """Run Geneverse as an MCP server: the agent's tools, 'ask', 'query' and 'correct', and the graph schema
     and Enformer track catalogue as resources; over stdio by default."""
     if http:
-        _serve_http(host, port, use_llm, json_output)
+        _serve_http(host, port, use_llm, json_output, timeout)
     else:
         with _stdout_to_stderr():  # nothing but the protocol on standard output
             agent, unavailable = _load_agent(use_llm)
-        anyio.run(_serve_stdio, agent, unavailable)
+        anyio.run(_serve_stdio, agent, unavailable, timeout)

@@ -309,10 +309,6 @@ def fact_sentences(packet: FactsPacket) -> list[FactSentence]:
     elif not packet.processes:
         sentences.append(FactSentence(
             fact="pathways", text=f"No biological process or pathway is annotated to {symbol} in the Gene Ontology."))
-    if packet.categories:
-        sentences.append(FactSentence(fact="categories", text=f"In the generic GO slim its annotation falls mainly "
-                                                              f"under {_join(packet.categories)}.",
-                                      terms=packet.categories))
     if packet.components:
         sentences.append(FactSentence(fact="components", text=f"{product} is located in {_join(packet.components)}.",
                                       terms=packet.components))
@@ -326,6 +322,10 @@ def fact_sentences(packet: FactsPacket) -> list[FactSentence]:
         sentences.append(FactSentence(fact="experiments",
                                       text=f"ENCODE profiled the binding of its protein in {assays} experiments{where}.",
                                       terms=list(packet.experiments)))
+    if packet.categories:  # last: the broad classes say least about this one gene
+        sentences.append(FactSentence(fact="categories", text=f"In the generic GO slim its annotation falls mainly "
+                                                              f"under {_join(packet.categories)}.",
+                                      terms=packet.categories))
     return sentences
 
 

@@ -62,3 +62,8 @@ def test_a_family_name_around_a_condition_name_is_read_whole(agent):
     reply = agent.ask("Which genes cause Hypertrophic cardiomyopathy?")  # 'cardiomyopathy' alone is a condition
     assert reply.route == "genes_of_disease" and "a family of" in reply.text
     assert {"MYH7", "MYBPC3", "TNNT2"} <= set(reply.answer.split(", "))
+
+
+def test_a_letter_after_the_name_names_a_member(agent):
+    assert agent.ask("Which genes are linked to Niemann-Pick disease type A?").answer == "SMPD1"
+    assert {"NPC1", "SMPD1"} <= set(agent.ask("Which genes are linked to Niemann-Pick disease?").answer.split(", "))

@@ -265,7 +265,11 @@ def link_disease(text: str, graph, phrase: str | None = None) -> LinkedDisease |
             start = tokens[i][1]
             if kind := re.search(r"\btype\s+$", text[:start], re.IGNORECASE):  # 'Type 2 diabetes mellitus'
                 start = kind.start()
-            return LinkedDisease(name=names[key], span=(start, tokens[i + size - 1][2]))
+            end = tokens[i + size - 1][2]
+            # 'type A', 'group A', 'protein S': a letter the name's words leave out as filler still names a member
+            if letter := re.match(r",?\s+(?:type\s+)?[AS]\b(?!['’])", text[end:], re.IGNORECASE):
+                end += letter.end()
+            return LinkedDisease(name=names[key], span=(start, end))
     if phrase and len(phrase) >= 5 and phrase in text:
         found = graph.disease_names.search(phrase, limit=1)
         if found:

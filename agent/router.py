@@ -87,7 +87,7 @@ def fixed_route(question: str, entities: LinkedEntities) -> RouteDecision | None
                              reason=f"a request to {verb} graph records (refused as a write)")
     if variants := variant_request(question):
         omics = entities.omics
-        return RouteDecision(route="variant", reason="a variant to score (chr:position ref>alt, a VCF or a dbSNP id)",
+        return RouteDecision(route="variant", reason="a variant to score (chr:position ref>alt or a VCF)",
                              args={"variants": variants, "assay": omics.assay or omics.target,
                                    "biosample": omics.biosample})
     if entities.paths:

@@ -109,14 +109,12 @@ def variants_in_text(text: str) -> list[Variant]:
 
 
 def variant_request(question: str) -> list[str]:
-    """What a question asks to score: its chr:position ref>alt variants, else its VCF paths, else its dbSNP ids
-    (which the scorer declines with a request for the position)."""
+    """What a question asks to score: its chr:position ref>alt variants, else its VCF paths. A question about a
+    dbSNP id is not one: the question reader declines it (the graph holds no variants) and asks for the position."""
     if written := [m.group(0) for m in _VARIANT_IN_TEXT.finditer(question)]:
         return written
     words = [w.strip("?,;:!'\"()") for w in question.split()]
-    if files := [w for w in words if w.lower().endswith(VCF_SUFFIXES)]:
-        return files
-    return [m.group(0) for m in RSID.finditer(question)]
+    return [w for w in words if w.lower().endswith(VCF_SUFFIXES)]
 
 
 class SkippedLine(BaseModel):

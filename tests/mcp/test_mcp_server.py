@@ -241,7 +241,7 @@ def test_correct_reads_long_unbroken_text_in_linear_time(server):
 
 
 def test_a_slow_call_delays_no_look_up_and_meets_its_deadline(graph):
-    server = create_server(GeneverseAgent(graph), deadline_s=1.0)
+    server = create_server(GeneverseAgent(graph), deadline_s=3.0)
     slow = "UNWIND range(1, 200000000) AS i WITH i WHERE i % 7 = 3 RETURN count(*) AS c"
 
     async def work(client):
@@ -259,8 +259,9 @@ def test_a_slow_call_delays_no_look_up_and_meets_its_deadline(graph):
         return results, took
 
     results, took = session(server, work)
-    assert results["look-up"].structured_content["answer"] == "chr17" and took["look-up"] < 0.5
-    assert results["slow"].is_error and "time limit of 1 s" in results["slow"].content[0].text and took["slow"] < 2
+    # answered while the slow call runs (well inside its deadline), not queued behind it
+    assert results["look-up"].structured_content["answer"] == "chr17" and took["look-up"] < 1.5
+    assert results["slow"].is_error and "time limit of 3 s" in results["slow"].content[0].text and took["slow"] < 5
 
 
 def test_langchain_and_mcp_offer_one_tool_set(server, graph):

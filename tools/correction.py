@@ -95,6 +95,10 @@ _OTHER_THING = re.compile(
     r"\b(pseudogenes?|(?:para|homo|ortho)logu?e?s?|cop(?:y|ies)|duplicates?|members|relatives?|mouse|murine|rat|"
     r"yeast|(?:up|down)stream|neighbou?r(?:ing|s)?|adjacent|see)\b(?:\s+(?:of|to)\s+(?:this\s+gene|the\s+gene|"
     r"[A-Za-z0-9][\w-]*))?", re.IGNORECASE)
+# "was mapped to 21q21.3", "was used to map this gene to ...": how a gene was once placed, which later work may
+# have moved; such a claim is reported unchecked, not corrected
+_PAST_MAPPING = re.compile(r"\b(?:was|were|had\s+been|has\s+been|have\s+been)\s+(?:(?:first|originally|initially|"
+                           r"previously)\s+)?(?:used\s+to\s+map|mapped|assigned)\b", re.IGNORECASE)
 _BRACKET = re.compile(r"[()\[\]]")
 _COORDINATION = re.compile(r"\b(?:and|but)\b|;")
 
@@ -414,10 +418,20 @@ class _Checker:
                 self.settle((start, end), "name", not _same_name(words, self.gene.name), start, end, self.gene.name)
             return
 
+    def reported_mapping(self, start: int, end: int, field: str) -> bool:
+        """Whether the claim's clause reports a past mapping ('was mapped to'); recorded unchecked if so."""
+        sentence_start, _ = self.sentences[self.sentence_index(start)]
+        clause_start = max(sentence_start, self.text.rfind(";", sentence_start, start) + 1)
+        if _PAST_MAPPING.search(self.text, clause_start, start) is None:
+            return False
+        self.record(start, end, field, "unchecked", note="a reported mapping, which later work may have moved")
+        return True
+
     def check_location(self) -> None:
         chrom, band = self.gene.chromosome, self.gene.cytoband
         for m in _CHROMOSOME_CLAIM.finditer(self.text):
-            if not self.is_subject(m.start(), m.end(), "chromosome"):
+            if self.reported_mapping(m.start(), m.end(), "chromosome") or \
+                    not self.is_subject(m.start(), m.end(), "chromosome"):
                 continue
             if not chrom:
                 self.unknown(m.start(), m.end(), "chromosome")
@@ -426,7 +440,8 @@ class _Checker:
             self.settle(m.span(), "chromosome", claimed != chrom, m.start(1), m.end(1),
                         "M" if chrom == "MT" and m.group(0).startswith("chr") else chrom)
         for m in _CYTOBAND_CLAIM.finditer(self.text):
-            if not self.is_subject(m.start(), m.end(), "cytoband"):
+            if self.reported_mapping(m.start(), m.end(), "cytoband") or \
+                    not self.is_subject(m.start(), m.end(), "cytoband"):
                 continue
             if not band:
                 self.unknown(m.start(), m.end(), "cytoband")

@@ -255,3 +255,16 @@ def test_prose_the_graph_does_not_hold_is_unchecked_never_checked(graph):
 def test_true_summaries_stating_other_things_facts_are_not_edited(graph, symbol):
     summary = graph.gene(symbol).summary
     assert correct_text(summary, symbol, graph).corrections == []
+
+
+@pytest.mark.parametrize("text", [
+    "A portion of the 3' untranslated region was used to map this gene to 21q21.3; it lies on chromosome 17.",
+    "TP53 was originally mapped to chromosome 5.",
+    "The gene has been assigned to 5q31 in early work.",
+])
+def test_a_reported_past_mapping_is_unchecked_not_corrected(graph, text):
+    result = correct_text(text, "TP53", graph)
+    assert result.corrections == []
+    reported = [c for c in result.claims if c.field in ("chromosome", "cytoband") and c.status == "unchecked"]
+    assert reported and all("reported mapping" in c.note for c in reported)
+    assert correct_text("TP53 maps to 5q31.", "TP53", graph).corrections[0].after == "17p13.1"  # a present claim

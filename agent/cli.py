@@ -243,9 +243,15 @@ def correct(
     def render(r) -> None:
         console.print(r.text, markup=False, highlight=False)
         for fix in r.corrections:
-            err_console.print(f"[yellow]{fix.field}:[/yellow] {fix.before!r} -> {fix.after!r} ({fix.source})")
+            why = f"; {fix.reason}" if fix.reason else ""
+            err_console.print(f"[yellow]{fix.field}:[/yellow] {escape(repr(fix.before))} -> {escape(repr(fix.after))} "
+                              f"({escape(fix.source + why)})")
         if not r.corrections:
             err_console.print(f"[dim]no corrections; checked: {', '.join(r.checked) or 'nothing checkable'}[/dim]")
+        for claim in r.claims:
+            if claim.status == "unchecked":  # said, so that nothing unchecked passes as verified
+                err_console.print(f"[dim]unchecked {claim.field}: {escape(repr(claim.text))} "
+                                  f"({escape(claim.note)})[/dim]")
 
     emit(_within(result, as_json, ResultBudget.from_env()), as_json, render)
 

@@ -64,6 +64,15 @@ def test_correct_reads_stdin(monkeypatch, capsys):
         ("chromosome", "5", "17", "HGNC:3430"), ("hgnc_id", "9999", "3430", "HGNC:3430")]
 
 
+def test_correct_says_what_it_left_unchecked(monkeypatch, capsys):
+    text = "TP53 lies on chromosome 17 and it binds MDM2. MDM2 lies on chromosome 12."
+    code, out, err = run(monkeypatch, capsys, "correct", "--gene", "TP53", stdin=text)
+    said = " ".join(err.split())
+    assert code == 0 and out.strip() == text  # nothing to correct: MDM2's chromosome is MDM2's
+    assert "no corrections; checked: chromosome" in said
+    assert "unchecked statement: 'it binds MDM2'" in said and "unchecked chromosome: 'chromosome 12' (said of MDM2" in said
+
+
 def test_chat_keeps_context(monkeypatch, capsys):
     code, out, _ = run(monkeypatch, capsys, "chat", "--json",
                        stdin="Where is TP53 located?\nWhich chromosome is it on?\nexit\n")

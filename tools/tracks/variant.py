@@ -17,6 +17,7 @@ over small shifts of the window is applied to every prediction alike.
 import gzip
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,12 +25,11 @@ import numpy as np
 from pydantic import BaseModel, Field, model_validator
 
 from tools.tracks.errors import SequenceError
-from tools.tracks.sequence import GenomeFasta, one_hot
+from tools.tracks.sequence import BASES, GenomeFasta, one_hot
 
 if TYPE_CHECKING:  # the model (torch) is loaded only to score, never to read a variant
     from tools.tracks.model import LoadedEnformer
 
-BASES = "ACGT"
 _CHROMOSOME = r"(?:chr)?(?P<chromosome>[0-9]{1,2}|X|Y|M|MT)"
 # chr8:11700000 G>A, chr8:11,700,000:G:A, 8-11700000-G-A (gnomAD), chr8 11700000 G A; 1-based, GRCh38
 _VARIANT = re.compile(
@@ -204,17 +204,16 @@ class VariantEffects:
     sad: np.ndarray  # (tracks,)
     log2fc: np.ndarray
     peak_bin: np.ndarray  # (tracks,) bin of the largest |alt - ref|
-    central: slice  # the bins SAD sums
     bin_size: int
     background_sad: np.ndarray | None  # (background variants, tracks)
     background_kind: str | None
     background_positions: list[int]
 
-    @property
+    @cached_property
     def percentile(self) -> np.ndarray | None:
         return None if self.background_sad is None else percentile_of(self.sad, self.background_sad)
 
-    @property
+    @cached_property
     def z(self) -> np.ndarray | None:
         return None if self.background_sad is None else z_score(self.sad, self.background_sad)
 
@@ -305,10 +304,10 @@ def score_variant(
     if background is None and config.background:
         positions, alts = _sample_background(ref_windows[config.shifts.index(0)], config, crop, bin_size, bins,
                                              centre)
+        around = [_central_bins((index - crop) // bin_size, config.central_bins, bins) for index in positions]
         for number, (index, base) in enumerate(zip(positions, alts)):
-            keep = _central_bins((index - crop) // bin_size, config.central_bins, bins)
             for shift, window in zip(config.shifts, ref_windows):
-                averager.add(number, _substitute(window, index - shift, base), keep)
+                averager.add(number, _substitute(window, index - shift, base), around[number])
         background_kind = f"{len(positions)} substitutions sampled in the same window"
     averager.flush()
     ref, alt = averager.sums["ref"], averager.sums["alt"]
@@ -316,9 +315,8 @@ def score_variant(
 
     background_sad = None
     if positions:
-        background_sad = np.stack([
-            (averager.sums[number] - ref[_central_bins((index - crop) // bin_size, config.central_bins, bins)]).sum(0)
-            for number, index in enumerate(positions)])
+        background_sad = np.stack([(averager.sums[number] - ref[bins_of]).sum(0)
+                                   for number, bins_of in enumerate(around)])
     elif background:
         background_source = background_source or source
         single = config.model_copy(update={"background": 0})
@@ -328,7 +326,7 @@ def score_variant(
     return VariantEffects(
         variant=variant, ref=ref.astype(np.float32), alt=alt.astype(np.float32), sad=difference[central].sum(0),
         log2fc=np.log2((np.maximum(alt_sum, 0) + 1) / (np.maximum(ref_sum, 0) + 1)),
-        peak_bin=np.abs(difference).argmax(axis=0), central=central, bin_size=bin_size,
+        peak_bin=np.abs(difference).argmax(axis=0), bin_size=bin_size,
         background_sad=background_sad, background_kind=background_kind,
         background_positions=[variant.position + index - centre for index in positions],
     )

@@ -15,6 +15,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from kg.errors import GeneverseError
+from kg.graph import TRACK_ASSAYS
 from tools.tracks.catalog import TrackInfo, predicted_tracks
 from tools.tracks.errors import TrackFileError
 from tools.tracks.explain import HISTONE_MARK, number
@@ -262,8 +263,6 @@ def describe_variant(findings: VariantFindings) -> str:
 def _matching_columns(graph, tracks: list[TrackInfo], assay: str | None, target: str | None,
                       biosample: str | None) -> tuple[list[int] | None, dict[str, str]]:
     """Track columns of an assay (or a ChIP target written as the assay), target and biosample, by the graph."""
-    from kg.graph import TRACK_ASSAYS
-
     if not (assay or target or biosample):
         return None, {}
     if assay and assay.strip().lower() not in TRACK_ASSAYS and assay.strip().upper() not in TRACK_ASSAYS.values():
@@ -305,12 +304,11 @@ def explain_variants(
             weights=loaded.config.weights, source=source_name,
             records=[g.gene_id for g in findings.nearest_genes] + experiments)
         if folder is not None and findings.top:
-            plotted = [t.index for t in findings.top[:plot_tracks]]
+            plotted = findings.top[:plot_tracks]
             column_of = {t.index: c for c, t in enumerate(tracks)}
             report.plot_path = str(plot_variant(
-                effects.ref, effects.alt, [column_of[i] for i in plotted],
-                [next(t.track for t in findings.top if t.index == i) for i in plotted], effects.bin_size,
-                f"{variant.label}: predicted ref and alt", folder / f"{variant.slug}.png"))
+                effects.ref, effects.alt, [column_of[t.index] for t in plotted], [t.track for t in plotted],
+                effects.bin_size, f"{variant.label}: predicted ref and alt", folder / f"{variant.slug}.png"))
         reports.append(report)
         scored.append(effects)
     run = VariantRun(reports=reports, skipped=skipped or [], folder=str(folder) if folder else None)

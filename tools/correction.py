@@ -427,24 +427,26 @@ class _Checker:
         self.record(start, end, field, "unchecked", note="a reported mapping, which later work may have moved")
         return True
 
+    def location_to_check(self, m: re.Match, field: str, known: str | None) -> bool:
+        """Whether a location claim is the gene's to check: not a reported past mapping, said of the gene, and
+        known to the graph; any other is recorded unchecked, with why."""
+        if self.reported_mapping(m.start(), m.end(), field) or not self.is_subject(m.start(), m.end(), field):
+            return False
+        if not known:
+            self.unknown(m.start(), m.end(), field)
+            return False
+        return True
+
     def check_location(self) -> None:
         chrom, band = self.gene.chromosome, self.gene.cytoband
         for m in _CHROMOSOME_CLAIM.finditer(self.text):
-            if self.reported_mapping(m.start(), m.end(), "chromosome") or \
-                    not self.is_subject(m.start(), m.end(), "chromosome"):
-                continue
-            if not chrom:
-                self.unknown(m.start(), m.end(), "chromosome")
+            if not self.location_to_check(m, "chromosome", chrom):
                 continue
             claimed = "MT" if m.group(1) == "M" else m.group(1)
             self.settle(m.span(), "chromosome", claimed != chrom, m.start(1), m.end(1),
                         "M" if chrom == "MT" and m.group(0).startswith("chr") else chrom)
         for m in _CYTOBAND_CLAIM.finditer(self.text):
-            if self.reported_mapping(m.start(), m.end(), "cytoband") or \
-                    not self.is_subject(m.start(), m.end(), "cytoband"):
-                continue
-            if not band:
-                self.unknown(m.start(), m.end(), "cytoband")
+            if not self.location_to_check(m, "cytoband", band):
                 continue
             self.settle(m.span(), "cytoband", not _bands_agree(m.group(0), band), m.start(), m.end(), band)
 
